@@ -1,0 +1,7 @@
+"""Entry point for ``python -m xcert_app``."""
+
+import sys
+
+from xcert_app.cli import main
+
+sys.exit(main())

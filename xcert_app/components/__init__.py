@@ -1,0 +1,1 @@
+"""Shared UI: layout, page registry, forms, data grid, upload box, progress."""

@@ -1,0 +1,1 @@
+"""One module per page; each declares itself with ``components.page.page``."""

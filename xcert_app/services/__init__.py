@@ -1,0 +1,1 @@
+"""The rules of the platform: plain functions over a Session, no Reflex import."""

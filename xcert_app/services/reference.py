@@ -1,0 +1,116 @@
+"""Reference data: loading divisions, institutions and majors, and searching them."""
+
+import csv
+import re
+import unicodedata
+from pathlib import Path
+
+from sqlmodel import Session, func, or_, select
+
+from xcert_app.models.reference import Division, Institution, Major
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def normalise_name(name: str) -> str:
+    """NFKC, and drop every white space: the official list breaks some names across lines."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+
+
+def province_code_of_institution(code: str) -> str:
+    """Return the 6-digit province code from digits 3–4 of an institution code."""
+    return f"{code[2:4]}0000"
+
+
+def load_reference_data(session: Session) -> dict[str, int]:
+    """Insert divisions, institutions and majors into empty tables; return counts added."""
+    counts = {"divisions": 0, "institutions": 0, "majors": 0}
+    if session.exec(select(func.count()).select_from(Division)).one() == 0:
+        with open(DATA_DIR / "divisions.csv", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                session.add(
+                    Division(
+                        code=row["code"],
+                        name=row["name"],
+                        level=int(row["level"]),
+                        parent_code=row["parent_code"] or None,
+                    )
+                )
+                counts["divisions"] += 1
+    if session.exec(select(func.count()).select_from(Institution)).one() == 0:
+        with open(DATA_DIR / "moe-institutions.csv", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                code = row["code"].strip()
+                session.add(
+                    Institution(
+                        code=code,
+                        name=normalise_name(row["name"]),
+                        department=normalise_name(row["department"]),
+                        city=normalise_name(row["city"]),
+                        level=row["level"].strip(),
+                        remarks=row["remarks"].strip(),
+                        province_code=province_code_of_institution(code),
+                    )
+                )
+                counts["institutions"] += 1
+    if session.exec(select(func.count()).select_from(Major)).one() == 0:
+        with open(DATA_DIR / "majors.csv", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                session.add(
+                    Major(
+                        code=row["code"],
+                        name=row["name"],
+                        programme_level=row["programme_level"],
+                    )
+                )
+                counts["majors"] += 1
+    session.flush()
+    return counts
+
+
+def provinces(session: Session) -> list[Division]:
+    """Return the provinces in code order."""
+    return list(
+        session.exec(
+            select(Division).where(Division.level == 1).order_by(Division.code)
+        ).all()
+    )
+
+
+def children(session: Session, parent_code: str) -> list[Division]:
+    """Return the cities of a province or the districts of a city."""
+    return list(
+        session.exec(
+            select(Division)
+            .where(Division.parent_code == parent_code)
+            .order_by(Division.code)
+        ).all()
+    )
+
+
+def division_name(session: Session, code: str) -> str:
+    """Return a division's name, or an empty string."""
+    division = session.get(Division, code) if code else None
+    return division.name if division else ""
+
+
+def search_institutions(
+    session: Session, *, province_code: str, text: str, limit: int = 20
+) -> list[Institution]:
+    """Find institutions of a province by part of the normalised name or code."""
+    query = select(Institution).where(Institution.province_code == province_code)
+    text = normalise_name(text)
+    if text:
+        query = query.where(
+            or_(Institution.name.contains(text), Institution.code.startswith(text))
+        )
+    return list(session.exec(query.order_by(Institution.code).limit(limit)).all())
+
+
+def search_majors(session: Session, *, text: str, limit: int = 20) -> list[Major]:
+    """Find majors by part of the name or code."""
+    query = select(Major)
+    text = text.strip()
+    if text:
+        query = query.where(or_(Major.name.contains(text), Major.code.startswith(text)))
+    return list(session.exec(query.order_by(Major.code).limit(limit)).all())

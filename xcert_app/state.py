@@ -1,0 +1,146 @@
+"""The login session shared by every page: who is signed in and what they may open.
+
+Every event resolves the caller again from the session token, so a disabled
+account or a revoked session is refused at its next event.
+"""
+
+import functools
+import inspect
+import logging
+from collections.abc import Callable
+
+import reflex as rx
+from sqlmodel import Session
+
+from xcert_app import routes
+from xcert_app.db import session_scope
+from xcert_app.models.accounts import ROLE_LABELS, Role
+from xcert_app.models.orgs import Organisation
+from xcert_app.services import accounts
+from xcert_app.services.actor import Actor
+from xcert_app.services.errors import AccessDenied, ServiceError
+
+logger = logging.getLogger(__name__)
+
+
+def nav_items_for(role: str) -> list[dict[str, str]]:
+    """Return the navigation entries the role may use, in menu order."""
+    from xcert_app.components.page import REGISTRY
+
+    entries = [entry for entry in REGISTRY if entry.nav_label and role in entry.roles]
+    entries.sort(key=lambda entry: entry.order)
+    return [
+        {"label": entry.nav_label, "route": entry.route, "group": entry.nav_group}
+        for entry in entries
+    ]
+
+
+class SessionState(rx.State):
+    """The signed-in account as the browser sees it; the token lives in a cookie."""
+
+    auth_token: str = rx.Cookie(
+        "", name="xcert_token", same_site="strict", max_age=12 * 3600
+    )
+    display_name: str = ""
+    username: str = ""
+    role: str = ""
+    role_label: str = ""
+    organisation_name: str = ""
+    nav_items: list[dict[str, str]] = []
+    access: str = "checking"
+
+    def current_actor(self, session: Session) -> Actor | None:
+        """Resolve the caller from the session token, or None."""
+        return accounts.actor_for_token(session, self.auth_token)
+
+    def require_actor(self, session: Session) -> Actor:
+        """Resolve the caller or raise ``AccessDenied``."""
+        actor = self.current_actor(session)
+        if actor is None:
+            raise AccessDenied("登录已失效，请重新登录")
+        return actor
+
+    def _remember(self, session: Session, actor: Actor) -> None:
+        self.display_name = actor.display_name
+        self.username = actor.username
+        self.role = actor.role.value
+        self.role_label = ROLE_LABELS[actor.role]
+        organisation = (
+            session.get(Organisation, actor.organisation_id)
+            if actor.organisation_id
+            else None
+        )
+        self.organisation_name = organisation.name if organisation else ""
+        self.nav_items = nav_items_for(actor.role.value)
+
+    @rx.event
+    def guard(self, allowed_roles: str):
+        """Check the caller on page load: log in first, then the role must be allowed."""
+        path = self.router.url.path
+        with session_scope() as session:
+            actor = self.current_actor(session)
+            if actor is None:
+                self.access = "checking"
+                return rx.redirect(routes.login_with_next(path))
+            self._remember(session, actor)
+            if (
+                accounts.must_change_password(session, actor)
+                and path != routes.CHANGE_PASSWORD
+            ):
+                return rx.redirect(routes.CHANGE_PASSWORD)
+        roles = [role for role in allowed_roles.split(",") if role]
+        self.access = "ok" if not roles or actor.role.value in roles else "denied"
+        if self.access == "denied":
+            logger.warning(
+                "account %s (%s) refused page %s", actor.account_id, actor.role, path
+            )
+
+    @rx.event
+    def logout(self):
+        """End this login session and return to the login page."""
+        if self.auth_token:
+            with session_scope() as session:
+                accounts.close_session(session, self.auth_token)
+        self.auth_token = ""
+        self.reset()
+        return rx.redirect(routes.LOGIN)
+
+    @rx.event
+    def logout_everywhere(self):
+        """End every login session of this account, on every device."""
+        with session_scope() as session:
+            actor = self.current_actor(session)
+            if actor is not None:
+                accounts.close_all_sessions(session, account_id=actor.account_id)
+        self.auth_token = ""
+        self.reset()
+        return rx.redirect(routes.LOGIN)
+
+
+def shows_service_errors(handler: Callable) -> Callable:
+    """Turn a ``ServiceError`` raised by an event handler into an error toast.
+
+    Any other exception propagates, so a bug is never shown as a rule message.
+    """
+    if inspect.iscoroutinefunction(handler):
+
+        @functools.wraps(handler)
+        async def async_wrapper(self, *args, **kwargs):
+            try:
+                return await handler(self, *args, **kwargs)
+            except ServiceError as error:
+                return rx.toast.error(error.message)
+
+        return async_wrapper
+
+    @functools.wraps(handler)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return handler(self, *args, **kwargs)
+        except ServiceError as error:
+            return rx.toast.error(error.message)
+
+    return wrapper
+
+
+ALL_SIGNED_IN = ",".join(role.value for role in Role)
