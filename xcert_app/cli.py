@@ -1,10 +1,13 @@
 """Operator command line: ``python -m xcert_app COMMAND``."""
 
 import argparse
+import importlib
 import json
 import logging
+import pkgutil
 import sys
 
+from xcert_app import commands as area_commands
 from xcert_app.settings import PROJECT_ROOT
 
 logger = logging.getLogger("xcert_app.cli")
@@ -166,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="initial password (default: generated, to be changed at first login)",
     )
     create.set_defaults(handler=accounts_create)
+
+    for module in pkgutil.iter_modules(area_commands.__path__):
+        importlib.import_module(f"{area_commands.__name__}.{module.name}").register(commands)
     return parser
 
 
