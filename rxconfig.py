@@ -12,5 +12,6 @@ config = rx.Config(
     frontend_port=int(os.environ.get("XCERT_FRONTEND_PORT", "3000")),
     backend_port=int(os.environ.get("XCERT_BACKEND_PORT", "8000")),
     redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
+    plugins=[rx.plugins.RadixThemesPlugin()],
     disable_plugins=[SitemapPlugin],
 )

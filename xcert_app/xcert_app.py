@@ -20,8 +20,6 @@ for module in pkgutil.iter_modules(pages.__path__):
     importlib.import_module(f"{pages.__name__}.{module.name}")
 
 app = rx.App(
-    theme=rx.theme(accent_color="blue", radius="medium"),
-    stylesheets=[],
     style={
         "font_family": "'PingFang SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif"
     },

@@ -69,6 +69,7 @@ def top_bar() -> rx.Component:
         height="3.5rem",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 1),
+        width="100%",
     )
 
 
