@@ -6,6 +6,7 @@ import json
 import logging
 import pkgutil
 import sys
+from pathlib import Path
 
 from xcert_app import commands as area_commands
 from xcert_app.settings import PROJECT_ROOT
@@ -27,6 +28,31 @@ def db_upgrade(_args: argparse.Namespace) -> int:
 
     command.upgrade(_alembic_config(), "head")
     print("数据库已升级到最新版本")
+    return 0
+
+
+def db_backup(args: argparse.Namespace) -> int:
+    """Write a backup of the configured database to FILE."""
+    from xcert_app.db import get_engine
+    from xcert_app.services import backup
+
+    backup.backup(get_engine(), Path(args.file))
+    print(f"数据库已备份到 {args.file}")
+    return 0
+
+
+def db_restore(args: argparse.Namespace) -> int:
+    """Replace the configured database's content with the backup in FILE."""
+    from xcert_app.db import get_engine
+    from xcert_app.services import backup
+    from xcert_app.services.errors import ServiceError
+
+    try:
+        backup.restore(get_engine(), Path(args.file))
+    except ServiceError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+    print(f"数据库已从 {args.file} 恢复")
     return 0
 
 
@@ -119,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    db_parser = commands.add_parser("db", help="database: upgrade")
+    db_parser = commands.add_parser("db", help="database: upgrade, backup, restore")
     db_commands = db_parser.add_subparsers(
         dest="db_command", required=True, metavar="ACTION"
     )

@@ -5,6 +5,7 @@ HOME = "/"
 CHANGE_PASSWORD = "/account/password"
 OPERATOR_ACCOUNTS = "/operator/accounts"
 OPERATOR_SMS = "/operator/sms"
+OPERATOR_AUDIT = "/operator/audit"
 
 
 def login_with_next(path: str) -> str:

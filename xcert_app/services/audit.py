@@ -2,10 +2,18 @@
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import event
+from sqlmodel import Session, func, or_, select
 
+from xcert_app.models.accounts import Role
 from xcert_app.models.system import AuditEntry
-from xcert_app.services.actor import Actor
+from xcert_app.services.actor import Actor, require_role
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_change(_mapper, _connection, entry: AuditEntry) -> None:
+    raise PermissionError(f"audit entry {entry.id} is append-only")
 
 
 def record(
@@ -39,3 +47,37 @@ def _jsonable(values: dict) -> dict:
         key: value if isinstance(value, (int, float, bool, type(None))) else str(value)
         for key, value in values.items()
     }
+
+
+def search(
+    session: Session,
+    *,
+    actor: Actor,
+    text: str = "",
+    action: str = "",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[AuditEntry], int]:
+    """Return one page of audit entries, newest first, and the total that match.
+
+    Only the platform operator reads the whole log.
+    """
+    require_role(actor, Role.PLATFORM_ADMIN)
+    query = select(AuditEntry)
+    if action:
+        query = query.where(AuditEntry.action.startswith(action))
+    if text:
+        pattern = f"%{text.strip()}%"
+        query = query.where(
+            or_(
+                AuditEntry.account_name.like(pattern),
+                AuditEntry.entity.like(pattern),
+                AuditEntry.entity_id == text.strip(),
+                AuditEntry.action.like(pattern),
+            )
+        )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total
