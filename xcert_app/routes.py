@@ -6,6 +6,7 @@ CHANGE_PASSWORD = "/account/password"
 OPERATOR_ACCOUNTS = "/operator/accounts"
 OPERATOR_SMS = "/operator/sms"
 OPERATOR_AUDIT = "/operator/audit"
+PEOPLE = "/org/people"
 
 
 def login_with_next(path: str) -> str:
