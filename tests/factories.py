@@ -11,6 +11,14 @@ from xcert_app.services.actor import Actor
 
 PASSWORD = "Test2026pass"
 _sequence = count(1)
+_password_hash = None
+
+
+def _shared_hash() -> str:
+    global _password_hash
+    if _password_hash is None:
+        _password_hash = accounts.hash_password(PASSWORD)
+    return _password_hash
 
 
 def make_organisation(
@@ -45,6 +53,7 @@ def make_account(
         password=PASSWORD,
         role=role,
         organisation_id=organisation.id if organisation else None,
+        password_hash=_shared_hash(),
         **fields,
     )
 

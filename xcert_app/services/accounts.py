@@ -60,8 +60,13 @@ def create_account(
     mobile: str = "",
     must_change_password: bool = False,
     candidate_id: int | None = None,
+    password_hash: str | None = None,
 ) -> Account:
-    """Add an account; the username must be unused."""
+    """Add an account; the username must be unused.
+
+    ``password_hash`` may carry a hash of ``password`` made earlier, so that
+    many accounts sharing one password (demo data, tests) are hashed once.
+    """
     username = username.strip()
     if not username:
         raise ValidationError({"username": "请填写账号"})
@@ -74,7 +79,7 @@ def create_account(
         organisation_id=organisation_id,
         candidate_id=candidate_id,
         mobile=mobile,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         must_change_password=must_change_password,
         password_changed_at=clock.now(),
     )

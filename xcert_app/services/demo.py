@@ -175,6 +175,7 @@ def _add_organisations(session: Session) -> dict[str, Organisation]:
 
 
 def _add_accounts(session: Session, organisations: dict[str, Organisation]) -> None:
+    shared_hash = accounts.hash_password(DEMO_PASSWORD)
     for username, role, key, display_name in DEMO_ACCOUNTS:
         accounts.create_account(
             session,
@@ -184,6 +185,7 @@ def _add_accounts(session: Session, organisations: dict[str, Organisation]) -> N
             organisation_id=organisations[key].id if key else None,
             display_name=display_name,
             mobile=organisations[key].registered_mobile if key else "",
+            password_hash=shared_hash,
         )
 
 

@@ -5,6 +5,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from sqlalchemy import insert
 from sqlmodel import Session, func, or_, select
 
 from xcert_app.models.reference import Division, Institution, Major
@@ -22,49 +23,57 @@ def province_code_of_institution(code: str) -> str:
     return f"{code[2:4]}0000"
 
 
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with open(DATA_DIR / name, encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _is_empty(session: Session, table) -> bool:
+    return session.exec(select(func.count()).select_from(table)).one() == 0
+
+
 def load_reference_data(session: Session) -> dict[str, int]:
     """Insert divisions, institutions and majors into empty tables; return counts added."""
     counts = {"divisions": 0, "institutions": 0, "majors": 0}
-    if session.exec(select(func.count()).select_from(Division)).one() == 0:
-        with open(DATA_DIR / "divisions.csv", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                session.add(
-                    Division(
-                        code=row["code"],
-                        name=row["name"],
-                        level=int(row["level"]),
-                        parent_code=row["parent_code"] or None,
-                    )
-                )
-                counts["divisions"] += 1
-    if session.exec(select(func.count()).select_from(Institution)).one() == 0:
-        with open(DATA_DIR / "moe-institutions.csv", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                code = row["code"].strip()
-                session.add(
-                    Institution(
-                        code=code,
-                        name=normalise_name(row["name"]),
-                        department=normalise_name(row["department"]),
-                        city=normalise_name(row["city"]),
-                        level=row["level"].strip(),
-                        remarks=row["remarks"].strip(),
-                        province_code=province_code_of_institution(code),
-                    )
-                )
-                counts["institutions"] += 1
-    if session.exec(select(func.count()).select_from(Major)).one() == 0:
-        with open(DATA_DIR / "majors.csv", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                session.add(
-                    Major(
-                        code=row["code"],
-                        name=row["name"],
-                        programme_level=row["programme_level"],
-                    )
-                )
-                counts["majors"] += 1
-    session.flush()
+    if _is_empty(session, Division):
+        rows = [
+            {
+                "code": row["code"],
+                "name": row["name"],
+                "level": int(row["level"]),
+                "parent_code": row["parent_code"] or None,
+            }
+            for row in _read_csv("divisions.csv")
+        ]
+        session.execute(insert(Division), rows)
+        counts["divisions"] = len(rows)
+    if _is_empty(session, Institution):
+        rows = [
+            {
+                "code": row["code"].strip(),
+                "name": normalise_name(row["name"]),
+                "department": normalise_name(row["department"]),
+                "city": normalise_name(row["city"]),
+                "level": row["level"].strip(),
+                "remarks": row["remarks"].strip(),
+                "province_code": province_code_of_institution(row["code"].strip()),
+                "added_by_operator": False,
+            }
+            for row in _read_csv("moe-institutions.csv")
+        ]
+        session.execute(insert(Institution), rows)
+        counts["institutions"] = len(rows)
+    if _is_empty(session, Major):
+        rows = [
+            {
+                "code": row["code"],
+                "name": row["name"],
+                "programme_level": row["programme_level"],
+            }
+            for row in _read_csv("majors.csv")
+        ]
+        session.execute(insert(Major), rows)
+        counts["majors"] = len(rows)
     return counts
 
 
