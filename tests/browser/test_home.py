@@ -1,0 +1,37 @@
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import screenshot
+
+
+@pytest.mark.parametrize(
+    "username", ["cnu_admin", "bj_province", "wuliu_org", "bpi_head"]
+)
+def test_home_shows_todo_timeline_and_numbers(login, page: Page, username):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    login(username)
+    expect(page.locator("#todo-list, #todo-empty").first).to_be_visible()
+    if username in ("cnu_admin", "wuliu_org"):
+        expect(page.locator("#timeline")).to_contain_text("K202005226994")
+        expect(page.locator("#timeline")).to_contain_text("当前：报名")
+    if username in ("cnu_admin", "bj_province"):
+        expect(page.locator("#numbers-table")).to_contain_text(
+            "物流管理职业技能等级证书"
+        )
+    screenshot(page, f"home-dashboard-{username}")
+
+
+def test_school_todo_links_to_the_page_that_resolves_it(login, page: Page, app_url):
+    login("bpi_head")
+    item = page.locator("#todo-base_info")
+    expect(item).to_contain_text("完善院校基础信息")
+    assert item.get_attribute("href").endswith("/school/base-info")
+
+
+def test_numbers_export_downloads_xlsx(login, page: Page):
+    login("cnu_admin")
+    with page.expect_download() as download_info:
+        page.click("#export-numbers")
+    download = download_info.value
+    assert download.suggested_filename.startswith("统计_首都师范大学_")
+    assert download.suggested_filename.endswith(".xlsx")
