@@ -8,7 +8,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 PG_TEST_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/xcert_test
 
-.PHONY: install run test test-sqlite test-postgres bench lint clean
+.PHONY: install run test test-sqlite test-postgres test-scale bench lint clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,7 @@ test: install
 	@command -v chromium >/dev/null || { echo "Chromium is missing: apt-get install chromium (Debian package)"; exit 1; }
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-scale
 
 test-sqlite:
 	@echo "== test suite on SQLite =="
@@ -43,6 +44,10 @@ test-postgres:
 	else \
 		echo "== PostgreSQL pass SKIPPED: no server answers at 127.0.0.1:5432 =="; \
 	fi
+
+test-scale:
+	@echo "== two backend workers on PostgreSQL and Redis =="
+	$(PY) -m pytest -m scale tests/scale -rs
 
 bench: install
 	$(PY) -m tests.bench
