@@ -17,6 +17,8 @@ from xcert_app.models.declarations import (
 from xcert_app.models.orgs import Organisation, OrgKind
 from xcert_app.models.sites import ExamSite, SiteStatus
 from xcert_app.services.actor import Actor
+from xcert_app.services.notifications import notify
+from xcert_app.services.sms import get_sender
 
 
 @dataclass
@@ -37,6 +39,7 @@ class World:
     city_reviewer: Actor
     operator: Actor
     outsiders: dict[str, Actor]
+    notification_id: int
 
 
 def build_world(session: Session) -> World:
@@ -52,7 +55,7 @@ def build_world(session: Session) -> World:
     city = make_organisation(
         session, kind=OrgKind.CITY_BUREAU, name="北京市市辖区教育局", city_code="110100"
     )
-    school = make_organisation(session, name="甲校")
+    school = make_organisation(session, name="甲校", registered_mobile="13700137000")
     other_school = make_organisation(session, name="乙校")
     far_school = make_organisation(
         session, name="丙校", province_code="310000", city_code="310100"
@@ -75,6 +78,11 @@ def build_world(session: Session) -> World:
     session.add(other_candidate)
     session.flush()
     _add_owned_workflow(session, school=school, org=org, province=province)
+    notification = notify(session, organisation_id=school.id, title="甲校的通知")
+    get_sender().send(
+        session, mobile=school.registered_mobile, body="甲校的短信", purpose="test"
+    )
+    session.flush()
     session.add(
         StaffMember(organisation_id=school.id, name="甲校监考员", mobile="13900139000")
     )
@@ -116,6 +124,7 @@ def build_world(session: Session) -> World:
         city_reviewer=make_actor(session, role=Role.CITY_REVIEWER, organisation=city),
         operator=make_actor(session, role=Role.PLATFORM_ADMIN),
         outsiders=outsiders,
+        notification_id=notification.id,
     )
 
 

@@ -7,6 +7,7 @@ OPERATOR_ACCOUNTS = "/operator/accounts"
 OPERATOR_SMS = "/operator/sms"
 OPERATOR_AUDIT = "/operator/audit"
 PEOPLE = "/org/people"
+NOTIFICATIONS = "/notifications"
 
 
 def login_with_next(path: str) -> str:

@@ -16,7 +16,7 @@ from xcert_app import routes
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import ROLE_LABELS, Role
 from xcert_app.models.orgs import Organisation
-from xcert_app.services import accounts
+from xcert_app.services import accounts, notifications
 from xcert_app.services.actor import Actor
 from xcert_app.services.errors import AccessDenied, ServiceError
 
@@ -48,6 +48,7 @@ class SessionState(rx.State):
     organisation_name: str = ""
     nav_items: list[dict[str, str]] = []
     access: str = "checking"
+    unread_notifications: int = 0
 
     def current_actor(self, session: Session) -> Actor | None:
         """Resolve the caller from the session token, or None."""
@@ -72,6 +73,7 @@ class SessionState(rx.State):
         )
         self.organisation_name = organisation.name if organisation else ""
         self.nav_items = nav_items_for(actor.role.value)
+        self.unread_notifications = notifications.unread_count(session, actor=actor)
 
     @rx.event
     def guard(self, allowed_roles: str):

@@ -16,7 +16,7 @@ import pytest
 
 import xcert_app.services as services_package
 from tests.isolation_world import World, build_world
-from xcert_app.services import accounts, audit, dashboard, people, todo
+from xcert_app.services import accounts, audit, dashboard, notifications, people, todo
 from xcert_app.services.errors import AccessDenied, NotFound
 
 
@@ -163,6 +163,20 @@ MATRIX: dict[str, Case] = {
         lambda s, w, a: dashboard.org_numbers(s, actor=a),
         non_empty,
         owner="org_admin",
+    ),
+    "notifications.list_for": Case(
+        lambda s, w, a: notifications.list_for(s, actor=a), non_empty
+    ),
+    "notifications.unread_count": Case(
+        lambda s, w, a: notifications.unread_count(s, actor=a), non_empty
+    ),
+    "notifications.mark_read": Case(
+        lambda s, w, a: notifications.mark_read(
+            s, actor=a, notification_id=w.notification_id
+        )
+    ),
+    "notifications.sms_for": Case(
+        lambda s, w, a: notifications.sms_for(s, actor=a), non_empty
     ),
 }
 

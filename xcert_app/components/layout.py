@@ -50,6 +50,23 @@ def top_bar() -> rx.Component:
         rx.spacer(),
         rx.text(SessionState.organisation_name, size="2", color_scheme="gray"),
         rx.badge(SessionState.role_label),
+        rx.link(
+            rx.hstack(
+                rx.icon("bell", size=18),
+                rx.cond(
+                    SessionState.unread_notifications > 0,
+                    rx.badge(
+                        SessionState.unread_notifications.to_string(),
+                        color_scheme="red",
+                        id="unread-count",
+                    ),
+                ),
+                spacing="1",
+                align="center",
+            ),
+            href=routes.NOTIFICATIONS,
+            id="notifications-link",
+        ),
         rx.menu.root(
             rx.menu.trigger(
                 rx.button(

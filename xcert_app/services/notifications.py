@@ -1,0 +1,140 @@
+"""In-app notifications: what happened to an organisation, with unread marks per account."""
+
+from sqlmodel import Session, and_, func, or_, select
+
+from xcert_app.models.accounts import Account
+from xcert_app.models.orgs import Organisation
+from xcert_app.models.system import Notification, NotificationRead, SmsMessage
+from xcert_app.services.actor import Actor
+from xcert_app.services.errors import AccessDenied, NotFound
+
+
+def notify(
+    session: Session,
+    *,
+    organisation_id: int | None = None,
+    account_id: int | None = None,
+    title: str,
+    body: str = "",
+    link: str = "",
+) -> Notification:
+    """Record a notification for every account of an organisation, or for one account."""
+    if organisation_id is None and account_id is None:
+        raise ValueError("a notification needs an organisation or an account")
+    notification = Notification(
+        organisation_id=organisation_id,
+        account_id=account_id,
+        title=title[:128],
+        body=body,
+        link=link,
+    )
+    session.add(notification)
+    return notification
+
+
+def _visible(actor: Actor):
+    mine = Notification.account_id == actor.account_id
+    if actor.organisation_id is None:
+        return mine
+    return or_(
+        mine,
+        and_(
+            Notification.account_id.is_(None),
+            Notification.organisation_id == actor.organisation_id,
+        ),
+    )
+
+
+def list_for(
+    session: Session, *, actor: Actor, limit: int = 50, offset: int = 0
+) -> list[tuple[Notification, bool]]:
+    """Return the caller's notifications, newest first, each with whether it was read."""
+    if actor is None:
+        raise AccessDenied("请先登录")
+    rows = session.exec(
+        select(Notification, NotificationRead.read_at)
+        .outerjoin(
+            NotificationRead,
+            and_(
+                NotificationRead.notification_id == Notification.id,
+                NotificationRead.account_id == actor.account_id,
+            ),
+        )
+        .where(_visible(actor))
+        .order_by(Notification.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [(notification, read_at is not None) for notification, read_at in rows]
+
+
+def unread_count(session: Session, *, actor: Actor) -> int:
+    """Count the caller's unread notifications."""
+    read = select(NotificationRead.notification_id).where(
+        NotificationRead.account_id == actor.account_id
+    )
+    return session.exec(
+        select(func.count())
+        .select_from(Notification)
+        .where(_visible(actor), Notification.id.not_in(read))
+    ).one()
+
+
+def mark_read(
+    session: Session, *, actor: Actor, notification_id: int | None = None
+) -> int:
+    """Mark one notification, or all of the caller's, as read; return how many were marked."""
+    query = select(Notification.id).where(_visible(actor))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    ids = set(session.exec(query).all())
+    if notification_id is not None and not ids:
+        raise NotFound("通知不存在")
+    already = set(
+        session.exec(
+            select(NotificationRead.notification_id).where(
+                NotificationRead.account_id == actor.account_id,
+                NotificationRead.notification_id.in_(ids),
+            )
+        ).all()
+    )
+    for unread_id in ids - already:
+        session.add(
+            NotificationRead(notification_id=unread_id, account_id=actor.account_id)
+        )
+    return len(ids - already)
+
+
+def sms_for(session: Session, *, actor: Actor, limit: int = 50) -> list[SmsMessage]:
+    """Return the SMS sent to the mobiles of the caller's organisation and its accounts."""
+    if actor is None:
+        raise AccessDenied("请先登录")
+    mobiles = set()
+    if actor.organisation_id is not None:
+        organisation = session.get(Organisation, actor.organisation_id)
+        if organisation is not None:
+            mobiles.update(
+                {organisation.registered_mobile, organisation.contact_mobile}
+            )
+        mobiles.update(
+            session.exec(
+                select(Account.mobile).where(
+                    Account.organisation_id == actor.organisation_id
+                )
+            ).all()
+        )
+    else:
+        account = session.get(Account, actor.account_id)
+        if account is not None:
+            mobiles.add(account.mobile)
+    mobiles.discard("")
+    if not mobiles:
+        return []
+    return list(
+        session.exec(
+            select(SmsMessage)
+            .where(SmsMessage.mobile.in_(mobiles))
+            .order_by(SmsMessage.id.desc())
+            .limit(limit)
+        ).all()
+    )
