@@ -127,9 +127,14 @@ def _draw_captcha(text: str) -> bytes:
     return buffer.getvalue()
 
 
+def _captcha_text() -> str:
+    # Tests replace this function to know the answer.
+    return "".join(secrets.choice(CAPTCHA_ALPHABET) for _ in range(CAPTCHA_LENGTH))
+
+
 def new_captcha(session: Session) -> CaptchaChallenge:
     """Create a captcha challenge valid for five minutes and draw its image."""
-    text = "".join(secrets.choice(CAPTCHA_ALPHABET) for _ in range(CAPTCHA_LENGTH))
+    text = _captcha_text()
     token = secrets.token_urlsafe(24)
     session.add(
         Captcha(
