@@ -206,23 +206,31 @@ def base_info_page() -> rx.Component:
                     "省教育行政部门",
                     rx.input(value=state.department_name, disabled=True),
                 ),
-                _row(
-                    "单位所在地",
-                    rx.hstack(
-                        rx.input(value=state.province_name, disabled=True),
-                        _division_select(
-                            "city_code", state.cities, state.set_city, "选择市"
+                rx.vstack(
+                    _row(
+                        "单位所在地",
+                        rx.grid(
+                            rx.input(value=state.province_name, disabled=True),
+                            _division_select(
+                                "city_code", state.cities, state.set_city, "选择市"
+                            ),
+                            _division_select(
+                                "district_code",
+                                state.districts,
+                                lambda value: state.set_value("district_code", value),
+                                "选择区县",
+                            ),
+                            columns="3",
+                            spacing="2",
+                            width="100%",
                         ),
-                        _division_select(
-                            "district_code",
-                            state.districts,
-                            lambda value: state.set_value("district_code", value),
-                            "选择区县",
-                        ),
-                        width="100%",
                     ),
+                    _error("city_code"),
+                    _error("district_code"),
+                    spacing="1",
+                    width="100%",
+                    grid_column="1 / -1",
                 ),
-                rx.vstack(_error("city_code"), _error("district_code")),
                 _row(
                     "详细地址",
                     _input("address", "如道路、门牌号、小区、楼栋号、单元号等"),

@@ -263,7 +263,9 @@ def _form() -> rx.Component:
                 height="40px",
                 id="captcha-image",
             ),
-            rx.link("换一张", on_click=state.refresh_captcha, size="1"),
+            rx.link(
+                "换一张", on_click=state.refresh_captcha, size="1", white_space="nowrap"
+            ),
             width="100%",
             align="center",
         ),
