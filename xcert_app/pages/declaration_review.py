@@ -1,5 +1,7 @@
 """Reviewer pages: the province's declaration plans, and the review list of both levels."""
 
+import logging
+
 import reflex as rx
 
 from xcert_app import routes
@@ -11,6 +13,8 @@ from xcert_app.models.declarations import DeclarationStatus
 from xcert_app.services import declarations
 from xcert_app.services.errors import Conflict, ValidationError
 from xcert_app.state import SessionState, shows_service_errors
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 REVIEW_FILTERS = [
@@ -438,7 +442,7 @@ class ReviewState(SessionState):
     @rx.event
     @shows_service_errors
     def decide(self):
-        """Record the decision; a reviewer who was second is told and the list reloads."""
+        """Record the decision. If another reviewer decided first, show that and reload."""
         self.field_errors = {}
         try:
             with session_scope() as session:
@@ -463,6 +467,9 @@ class ReviewState(SessionState):
             self.field_errors = error.errors
             return
         except Conflict as error:
+            logger.info(
+                "decision on declaration %s lost to another reviewer", self.decision_id
+            )
             self.dialog_open = False
             return [rx.toast.error(error.message), ReviewState.load]
         self.dialog_open = False
@@ -472,7 +479,7 @@ class ReviewState(SessionState):
     @rx.event
     @shows_service_errors
     def bulk_approve(self):
-        """Approve every selected row; the province grants each its planned count."""
+        """Approve every selected row. The province grants each row its planned count."""
         versions = {row["id"]: int(row["version"]) for row in self.rows}
         items = [
             (int(item), versions[item]) for item in self.selected if item in versions

@@ -360,7 +360,7 @@ class DeclarationsState(SessionState):
     @rx.event
     @shows_service_errors
     def confirm_submit(self):
-        """Submit the declaration; it is locked until the reviewers decide."""
+        """Submit the declaration, which stays locked until the reviewers decide."""
         self.confirm_open = False
         with session_scope() as session:
             declarations.submit_declaration(

@@ -12,7 +12,7 @@ from xcert_app.state import SessionState
 
 
 class RegisterState(SessionState):
-    """The registration form; the captcha token stays on the server."""
+    """The registration form. The captcha token stays on the server."""
 
     provinces: list[dict[str, str]] = []
     province_code: str = ""
@@ -144,7 +144,7 @@ class RegisterState(SessionState):
 
     @rx.event
     def register(self):
-        """Register the school; show the new account once."""
+        """Register the school and show the new account once."""
         self.field_errors = {}
         try:
             with session_scope() as session:

@@ -93,7 +93,7 @@ def province_department_name(session: Session, province_code: str) -> str:
 
 
 def get_school(session: Session, *, actor: Actor) -> Organisation:
-    """Return the caller's school."""
+    """Return the caller's school, or raise unless the caller is a school account."""
     school = session.get(Organisation, require_school(actor))
     if school is None:
         raise NotFound("本校信息不存在，请联系平台运营")
@@ -115,6 +115,7 @@ def _check_base_info(
         "contact_mobile": form.contact_mobile.strip(),
         "contact_email": form.contact_email.strip(),
     }
+
     if values["school_type"] not in SCHOOL_TYPES:
         errors["school_type"] = "请选择院校类型"
     if not values["credit_code"]:
@@ -127,6 +128,7 @@ def _check_base_info(
         r"(https?://)?[\w.-]+\.[a-zA-Z]{2,}(/\S*)?", values["website"]
     ):
         errors["website"] = "院校网址格式不对，例如 https://www.example.edu.cn"
+
     city = session.get(Division, values["city_code"]) if values["city_code"] else None
     if city is None or city.parent_code != school.province_code:
         errors["city_code"] = "请选择所在市"
@@ -137,6 +139,7 @@ def _check_base_info(
     )
     if district is None or district.parent_code != values["city_code"]:
         errors["district_code"] = "请选择所在区县"
+
     if not values["address"]:
         errors["address"] = "请填写详细地址"
     elif len(values["address"]) > 256:
@@ -145,6 +148,7 @@ def _check_base_info(
         errors["contact_name"] = "请填写联系人姓名"
     elif len(values["contact_name"]) > 64:
         errors["contact_name"] = "联系人姓名不能超过 64 个字"
+
     try:
         values["contact_mobile"] = normalise_mobile(
             values["contact_mobile"], field_name="contact_mobile"
@@ -159,7 +163,7 @@ def _check_base_info(
 
 
 def save_base_info(session: Session, *, actor: Actor, form: BaseInfoForm) -> None:
-    """Check and store the school's base information; declaring needs it first."""
+    """Validate and store the school's base information, which declaring requires."""
     school = get_school(session, actor=actor)
     values = _check_base_info(session, school, form)
     before = {key: getattr(school, key) for key in values}
@@ -189,7 +193,7 @@ def has_base_info(school: Organisation) -> bool:
 
 @dataclass
 class PlanForm:
-    """The province's declaration plan form; dates are Beijing calendar days."""
+    """Form of a province's declaration plan. Dates are Beijing calendar days."""
 
     batch_name: str = ""
     year: str = ""
@@ -390,7 +394,7 @@ def list_plans(session: Session, *, actor: Actor) -> list[DeclarationPlan]:
 
 @dataclass
 class DeclarationForm:
-    """The school's declaration form; ``planned_count`` is the text typed in."""
+    """Form of a school's declaration. ``planned_count`` is the text as typed."""
 
     certificate_id: int | None = None
     major_ids: list[int] = field(default_factory=list)
@@ -431,7 +435,7 @@ class DeclarationRow:
 def evidence_type(data: bytes) -> tuple[str, str]:
     """Return (content type, suffix) of a PDF or Word file recognised by its content.
 
-    Raise ``ValidationError`` for anything else, whatever the file name says.
+    Raise ``ValidationError`` for anything else, whatever the file name.
     """
     if data.startswith(b"%PDF-"):
         return "application/pdf", ".pdf"
@@ -527,6 +531,7 @@ def _check_declaration(
             errors["certificate_id"] = (
                 f"本批次已申报过「{certificate.name}」（{label}），请在列表中修改原申报"
             )
+
     major_ids = sorted(set(form.major_ids))
     found_majors = (
         session.exec(select(Major.id).where(Major.id.in_(major_ids))).all()
@@ -537,10 +542,12 @@ def _check_declaration(
         errors["majors"] = "所选专业不在专业目录中，请重新搜索选择"
     elif plan.by_major and not major_ids:
         errors["majors"] = "本批次要求按专业填报，请至少添加一个专业"
+
     text = str(form.planned_count).strip()
     planned = int(text) if text.isdigit() else 0
     if planned <= 0 or planned > 100_000:
         errors["planned_count"] = "拟申报的培训人数须为正整数"
+
     for name, label in (
         ("teacher_description", "师资情况描述"),
         ("venue_description", "场地情况描述"),
@@ -564,7 +571,7 @@ def _claim(
     allowed: tuple[DeclarationStatus, ...],
     **values,
 ) -> None:
-    """Change a declaration only if nobody changed it since ``version`` was read."""
+    """Update a declaration only if its version still equals ``version``, else raise."""
     session.flush()
     result = session.exec(
         update(Declaration)
@@ -1079,7 +1086,7 @@ def approve_declaration(
 def reject_declaration(
     session: Session, *, actor: Actor, declaration_id: int, version: int, reason: str
 ) -> Declaration:
-    """Reject at the caller's level with a reason; the school may edit and resubmit."""
+    """Reject at the caller's level with a reason. The school may edit and resubmit."""
     require_role(actor, Role.CITY_REVIEWER, Role.PROVINCE_REVIEWER)
     declaration = session.get(Declaration, declaration_id)
     if declaration is None:
@@ -1132,7 +1139,7 @@ def reject_declaration(
 
 @dataclass
 class BulkResult:
-    """What a bulk approval did: how many were approved and why others were skipped."""
+    """Outcome of a bulk approval: the approved count and why other rows were skipped."""
 
     approved: int = 0
     skipped: list[str] = field(default_factory=list)

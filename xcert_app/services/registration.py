@@ -53,14 +53,14 @@ class CaptchaChallenge:
 
 @dataclass
 class SmsCodeRequest:
-    """The result of asking for an SMS code; ``errors`` is empty when it was sent."""
+    """Result of an SMS code request. ``errors`` is empty when the code was sent."""
 
     errors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class RegistrationResult:
-    """The result of a registration: field errors, or the new account's credentials."""
+    """Result of a registration: field errors, or the new account's credentials."""
 
     errors: dict[str, str] = field(default_factory=dict)
     organisation_id: int | None = None
@@ -69,7 +69,7 @@ class RegistrationResult:
 
 
 def normalise_mobile(value: str, *, field_name: str = "mobile") -> str:
-    """Return a mainland mobile number as 11 digits; raise ``ValidationError`` if invalid.
+    """Return a mainland mobile number as 11 digits, or raise ``ValidationError``.
 
     Spaces, dashes and a leading +86 or 86 are accepted and removed.
     """
@@ -150,7 +150,7 @@ def new_captcha(session: Session) -> CaptchaChallenge:
 
 
 def check_captcha(session: Session, *, token: str, answer: str) -> str:
-    """Use up a captcha; return "" when the answer is right, else the message to show.
+    """Mark a captcha used. Return "" when the answer matches, else the message to show.
 
     Each challenge can be tried once, right or wrong, so it cannot be guessed.
     """
@@ -213,7 +213,7 @@ def request_sms_code(
 def check_sms_code(
     session: Session, *, mobile: str, code: str, purpose: str = PURPOSE_REGISTER
 ) -> str:
-    """Try the newest code sent to ``mobile``; return "" when right, else the message.
+    """Check the newest code sent to ``mobile``. Return "" when it matches, else the message.
 
     A right code is used up. A wrong one counts as a try, and after five tries the
     code no longer works.
@@ -244,7 +244,11 @@ def check_sms_code(
 def find_institution(
     session: Session, *, province_code: str, institution_code: str
 ) -> Institution:
-    """Return the institution chosen on the form; raise if it is not in the province."""
+    """Return the institution chosen on the form.
+
+    Raise ``ValidationError`` if it is unknown, in another province, or already
+    registered.
+    """
     if not province_code:
         raise ValidationError({"province": "请先选择院校所在省份"})
     institution = (
