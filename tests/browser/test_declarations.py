@@ -249,3 +249,77 @@ def test_rejected_declaration_is_edited_and_resubmitted(
     page.click("#confirm-submit")
     expect(page.locator(f"#status-{declaration_id}")).to_have_text("待审核（地市）")
     screenshot(page, "declarations-resubmitted")
+
+
+@pytest.fixture
+def bpi_pending_province(demo_db) -> int:
+    """A plan without city review and one bpi declaration waiting for the province."""
+    session = demo_db
+    province = session.exec(
+        select(Account).where(Account.username == "bj_province")
+    ).one()
+    plan = declarations.create_plan(
+        session,
+        actor=accounts.actor_for_account(session, province),
+        form=declarations.PlanForm(
+            batch_name="补报批次",
+            year="2026",
+            opens_on="2026-12-01",
+            closes_on="2026-12-31",
+        ),
+    )
+    head = session.exec(select(Account).where(Account.username == "bpi_head")).one()
+    actor = accounts.actor_for_account(session, head)
+    declarations.save_base_info(session, actor=actor, form=base_info_form())
+    certificate = session.exec(
+        select(Certificate).where(Certificate.code == "156000310")
+    ).one()
+    draft = declarations.save_draft(
+        session,
+        actor=actor,
+        plan_id=plan.id,
+        form=declarations.DeclarationForm(
+            certificate_id=certificate.id,
+            planned_count="45",
+            teacher_description="物流教师 4 人",
+            venue_description="实训室 1 间",
+        ),
+    )
+    declarations.submit_declaration(
+        session, actor=actor, declaration_id=draft.id, version=draft.version
+    )
+    session.commit()
+    return draft.id
+
+
+def test_province_publishes_plan_and_bulk_approves(
+    page: Page, app_url, bpi_pending_province, engine
+):
+    declaration_id = bpi_pending_province
+    _sign_in(page, app_url, "bj_province")
+    expect(page.locator("#home-greeting")).to_be_visible()
+
+    page.goto(f"{app_url}/review/plans")
+    page.fill("#plan-batch", "")
+    page.click("#save-plan")
+    expect(page.locator("#batch_name-error")).to_contain_text("请填写申报批次")
+    expect(page.locator("#opens_on-error")).to_be_visible()
+    page.fill("#plan-batch", "2027年第一次")
+    page.fill("#plan-year", "2027")
+    page.fill("#plan-opens", "2027-04-01")
+    page.fill("#plan-closes", "2027-04-04")
+    page.click("#plan-by-major")
+    page.click("#save-plan")
+    expect(page.locator("#plan-list")).to_contain_text(
+        "2027-04-01 00:00 ~ 2027-04-04 23:59"
+    )
+    screenshot(page, "declarations-plans")
+
+    page.goto(f"{app_url}/review/declarations")
+    page.click(f"#select-{declaration_id}")
+    page.click("#bulk-approve")
+    expect(page.locator(f"#review-row-{declaration_id}")).to_have_count(0)
+    with Session(engine) as session:
+        stored = session.get(Declaration, declaration_id)
+        assert stored.status == "approved"
+        assert stored.approved_count == 45

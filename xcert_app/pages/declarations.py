@@ -282,6 +282,14 @@ class DeclarationsState(SessionState):
             self.remove_evidence = False
 
     @rx.event
+    def evidence_rejected(self, rejected: list[dict]):
+        """Explain a file the browser refused before upload (type or size)."""
+        self.field_errors = {
+            **self.field_errors,
+            "evidence": "只能上传 20 MB 以内的 PDF 或 Word 文档（.pdf/.doc/.docx）",
+        }
+
+    @rx.event
     def drop_evidence(self):
         self._evidence_data = b""
         self.evidence_name = ""
@@ -720,6 +728,7 @@ def declaration_form() -> rx.Component:
                 on_drop=state.handle_upload(
                     rx.upload_files(upload_id=EVIDENCE_UPLOAD_ID)
                 ),
+                on_drop_rejected=state.evidence_rejected,
                 border="none",
                 padding="0",
             ),
