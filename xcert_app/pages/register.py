@@ -1,6 +1,9 @@
 """School self-registration: province, institution, mobile, image captcha, SMS code."""
 
+import logging
+
 import reflex as rx
+from sqlalchemy.exc import IntegrityError
 
 from xcert_app import routes
 from xcert_app.components.layout import APP_TITLE
@@ -9,6 +12,8 @@ from xcert_app.db import session_scope
 from xcert_app.services import reference, registration
 from xcert_app.services.errors import ValidationError
 from xcert_app.state import SessionState
+
+logger = logging.getLogger(__name__)
 
 
 class RegisterState(SessionState):
@@ -157,6 +162,17 @@ class RegisterState(SessionState):
                 )
         except ValidationError as error:
             self.field_errors = error.errors
+            return
+        except IntegrityError:
+            # Two registrations of one institution at once: the unique institution
+            # code lets only the first one in.
+            logger.warning(
+                "registration of institution %s lost a race", self.institution_code
+            )
+            self.field_errors = {
+                "institution": f"{self.institution_name} 刚刚已被注册，"
+                "请用注册时收到的账号登录"
+            }
             return
         if result.errors:
             self.field_errors = result.errors

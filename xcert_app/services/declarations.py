@@ -1011,6 +1011,60 @@ def _certificate_name(session: Session, declaration: Declaration) -> str:
     return certificate.name if certificate else ""
 
 
+def _reviewable(session: Session, actor: Actor, declaration_id: int) -> Declaration:
+    require_role(actor, Role.CITY_REVIEWER, Role.PROVINCE_REVIEWER)
+    declaration = session.get(Declaration, declaration_id)
+    if declaration is None:
+        raise NotFound("申报记录不存在")
+    _require_visible(session, actor, declaration)
+    return declaration
+
+
+def _record_decision(
+    session: Session,
+    actor: Actor,
+    declaration: Declaration,
+    *,
+    before: dict,
+    approved_count: int | None = None,
+    reason: str = "",
+) -> None:
+    """Store the review row, send the school its SMS and write the audit entry."""
+    level = "city" if actor.role == Role.CITY_REVIEWER else "province"
+    approved = declaration.status != DeclarationStatus.REJECTED
+    session.add(
+        DeclarationReview(
+            declaration_id=declaration.id,
+            level=level,
+            reviewer_id=actor.account_id,
+            approved=approved,
+            approved_count=approved_count,
+            reason=reason,
+        )
+    )
+
+    name = _certificate_name(session, declaration)
+    if not approved:
+        text = f"「{name}」试点申报审核不通过，原因：{reason}。可修改后重新提交。"
+    elif level == "city":
+        text = f"「{name}」试点申报已通过地市级教育局审核，等待省级教育行政部门审核。"
+    else:
+        text = f"「{name}」试点申报审核通过，批准培训人数 {approved_count} 人。"
+    _notify_school(session, declaration, text)
+
+    after = {"status": declaration.status}
+    after.update({"approved_count": approved_count} if approved else {"reason": reason})
+    audit.record(
+        session,
+        actor=actor,
+        action=f"declaration.{'approve' if approved else 'reject'}.{level}",
+        entity="declaration",
+        entity_id=declaration.id,
+        before=before,
+        after=after,
+    )
+
+
 def approve_declaration(
     session: Session,
     *,
@@ -1024,12 +1078,7 @@ def approve_declaration(
     Two reviewers deciding at once: only the first decision is stored, the
     other one gets ``Conflict``.
     """
-    require_role(actor, Role.CITY_REVIEWER, Role.PROVINCE_REVIEWER)
-    declaration = session.get(Declaration, declaration_id)
-    if declaration is None:
-        raise NotFound("申报记录不存在")
-    _require_visible(session, actor, declaration)
-    expected = _todo_status(actor)
+    declaration = _reviewable(session, actor, declaration_id)
     count = None
     if actor.role == Role.PROVINCE_REVIEWER:
         text = str(approved_count if approved_count is not None else "").strip()
@@ -1054,32 +1103,8 @@ def approve_declaration(
             "approved_count": count,
             "decided_at": clock.now(),
         }
-    _claim(session, declaration, version, (expected,), **values)
-    level = "city" if actor.role == Role.CITY_REVIEWER else "province"
-    session.add(
-        DeclarationReview(
-            declaration_id=declaration.id,
-            level=level,
-            reviewer_id=actor.account_id,
-            approved=True,
-            approved_count=count,
-        )
-    )
-    name = _certificate_name(session, declaration)
-    if level == "city":
-        text = f"「{name}」试点申报已通过地市级教育局审核，等待省级教育行政部门审核。"
-    else:
-        text = f"「{name}」试点申报审核通过，批准培训人数 {count} 人。"
-    _notify_school(session, declaration, text)
-    audit.record(
-        session,
-        actor=actor,
-        action=f"declaration.approve.{level}",
-        entity="declaration",
-        entity_id=declaration.id,
-        before=before,
-        after={"status": declaration.status, "approved_count": count},
-    )
+    _claim(session, declaration, version, (_todo_status(actor),), **values)
+    _record_decision(session, actor, declaration, before=before, approved_count=count)
     return declaration
 
 
@@ -1087,11 +1112,7 @@ def reject_declaration(
     session: Session, *, actor: Actor, declaration_id: int, version: int, reason: str
 ) -> Declaration:
     """Reject at the caller's level with a reason. The school may edit and resubmit."""
-    require_role(actor, Role.CITY_REVIEWER, Role.PROVINCE_REVIEWER)
-    declaration = session.get(Declaration, declaration_id)
-    if declaration is None:
-        raise NotFound("申报记录不存在")
-    _require_visible(session, actor, declaration)
+    declaration = _reviewable(session, actor, declaration_id)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "请填写不通过的原因，学校将据此修改"})
@@ -1109,31 +1130,7 @@ def reject_declaration(
         approved_count=None,
         decided_at=clock.now(),
     )
-    level = "city" if actor.role == Role.CITY_REVIEWER else "province"
-    session.add(
-        DeclarationReview(
-            declaration_id=declaration.id,
-            level=level,
-            reviewer_id=actor.account_id,
-            approved=False,
-            reason=reason,
-        )
-    )
-    name = _certificate_name(session, declaration)
-    _notify_school(
-        session,
-        declaration,
-        f"「{name}」试点申报审核不通过，原因：{reason}。可修改后重新提交。",
-    )
-    audit.record(
-        session,
-        actor=actor,
-        action=f"declaration.reject.{level}",
-        entity="declaration",
-        entity_id=declaration.id,
-        before=before,
-        after={"status": declaration.status, "reason": reason},
-    )
+    _record_decision(session, actor, declaration, before=before, reason=reason)
     return declaration
 
 
