@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from tests.factories import make_organisation
+from tests.factories import make_account, make_organisation
 from xcert_app.models.accounts import Account, Role
 from xcert_app.models.orgs import Organisation
 from xcert_app.models.reference import Institution
@@ -260,3 +260,9 @@ def test_institution_search_marks_registered(session, institution):
     assert found == [
         {"code": "4111012561", "name": "北京财贸职业学院", "registered": "1"}
     ]
+
+
+def test_taken_username_gets_suffix(session, monkeypatch, institution):
+    make_account(session, role=Role.PLATFORM_ADMIN, username="4111012561")
+    result = _register(session, monkeypatch)
+    assert result.username == "4111012561-1"

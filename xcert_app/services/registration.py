@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from sqlmodel import Session, select
 
 from xcert_app.clock import clock
-from xcert_app.models.accounts import Role
+from xcert_app.models.accounts import Account, Role
 from xcert_app.models.orgs import Organisation, OrgKind
 from xcert_app.models.reference import Institution
 from xcert_app.models.system import Captcha, SmsCode
@@ -275,6 +275,14 @@ def find_institution(
     return institution
 
 
+def _free_username(session: Session, base: str) -> str:
+    username, suffix = base, 1
+    while session.exec(select(Account.id).where(Account.username == username)).first():
+        username = f"{base}-{suffix}"
+        suffix += 1
+    return username
+
+
 def register_school(
     session: Session,
     *,
@@ -285,7 +293,8 @@ def register_school(
 ) -> RegistrationResult:
     """Register a school from the official list and create its principal account.
 
-    The account name is the institution code. The generated password must be
+    The account name is the institution code (with a suffix if an operator already
+    used it). The generated password must be
     changed at first login; it is returned once and sent to ``mobile`` by SMS.
     """
     institution = find_institution(
@@ -311,7 +320,7 @@ def register_school(
     password = accounts.generate_password()
     account = accounts.create_account(
         session,
-        username=institution.code,
+        username=_free_username(session, institution.code),
         password=password,
         role=Role.SCHOOL_HEAD,
         organisation_id=school.id,
