@@ -1,4 +1,4 @@
-"""Reviewer pages: the province's declaration plans, and the review list of both levels."""
+"""Reviewer pages: the province's declaration plans and the review list."""
 
 import logging
 
@@ -442,7 +442,7 @@ class ReviewState(SessionState):
     @rx.event
     @shows_service_errors
     def decide(self):
-        """Record the decision. If another reviewer decided first, show that and reload."""
+        """Record the decision, or report that another reviewer decided first."""
         self.field_errors = {}
         try:
             with session_scope() as session:
@@ -479,7 +479,7 @@ class ReviewState(SessionState):
     @rx.event
     @shows_service_errors
     def bulk_approve(self):
-        """Approve every selected row. The province grants each row its planned count."""
+        """Approve every selected row, the province at each row's planned count."""
         versions = {row["id"]: int(row["version"]) for row in self.rows}
         items = [
             (int(item), versions[item]) for item in self.selected if item in versions

@@ -80,7 +80,7 @@ class BaseInfoForm:
 
 
 def province_department_name(session: Session, province_code: str) -> str:
-    """Return the name of the province's education department, derived from the province."""
+    """Return the name of the education department of ``province_code``."""
     department = session.exec(
         select(Organisation).where(
             Organisation.kind == OrgKind.PROVINCE_DEPARTMENT,
@@ -372,7 +372,7 @@ def close_plan(session: Session, *, actor: Actor, plan_id: int) -> DeclarationPl
 
 
 def list_plans(session: Session, *, actor: Actor) -> list[DeclarationPlan]:
-    """Return the plans of the caller's province, newest first (schools and reviewers)."""
+    """Return the plans of the caller's province, newest first."""
     if actor.role not in (
         Role.SCHOOL_HEAD,
         Role.SCHOOL_ADMIN,
@@ -879,7 +879,7 @@ def _to_rows(results) -> list[DeclarationRow]:
 
 
 def school_counts(session: Session, *, actor: Actor) -> dict[str, int]:
-    """Count the school's declarations by group: all, draft, pending, approved, rejected."""
+    """Count the school's declarations per group of ``STATUS_GROUPS``."""
     school_id = require_school(actor)
     by_status = dict(
         session.exec(
@@ -1073,7 +1073,7 @@ def approve_declaration(
     version: int,
     approved_count: int | str | None = None,
 ) -> Declaration:
-    """Approve at the caller's level: the city passes it on, the province sets the count.
+    """Approve at the caller's level. The city passes it on, the province sets a count.
 
     Two reviewers deciding at once: only the first decision is stored, the
     other one gets ``Conflict``.
@@ -1136,7 +1136,7 @@ def reject_declaration(
 
 @dataclass
 class BulkResult:
-    """Outcome of a bulk approval: the approved count and why other rows were skipped."""
+    """Outcome of a bulk approval: the approved count and why rows were skipped."""
 
     approved: int = 0
     skipped: list[str] = field(default_factory=list)
@@ -1145,7 +1145,7 @@ class BulkResult:
 def bulk_approve(
     session: Session, *, actor: Actor, items: list[tuple[int, int]]
 ) -> BulkResult:
-    """Approve several (declaration id, version) pairs; the province grants the planned count.
+    """Approve several (declaration id, version) pairs at the planned count.
 
     A declaration someone else decided meanwhile is skipped and named in the result.
     """
@@ -1222,7 +1222,7 @@ def is_pilot_school(session: Session, *, school_id: int, year: int) -> bool:
 def school_quotas(
     session: Session, *, actor: Actor, year: int
 ) -> list[tuple[str, int]]:
-    """Return the caller's quota per certificate for ``year``: (certificate name, count)."""
+    """Return the caller's quota per certificate in ``year`` as (name, count) pairs."""
     school_id = require_school(actor)
     rows = session.exec(
         select(Certificate.name, func.sum(Declaration.approved_count))

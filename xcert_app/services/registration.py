@@ -213,7 +213,7 @@ def request_sms_code(
 def check_sms_code(
     session: Session, *, mobile: str, code: str, purpose: str = PURPOSE_REGISTER
 ) -> str:
-    """Check the newest code sent to ``mobile``. Return "" when it matches, else the message.
+    """Check the newest code sent to ``mobile``. Return "" if right, else a message.
 
     A right code is used up. A wrong one counts as a try, and after five tries the
     code no longer works.
