@@ -1,3 +1,4 @@
+import threading
 from datetime import timedelta
 
 import pytest
@@ -731,3 +732,61 @@ def test_pilot_school_needs_approval_that_year(session):
     assert not declarations.is_pilot_school(
         session, school_id=world.school.id, year=2027
     )
+
+
+def test_simultaneous_decisions_exactly_one_stands(engine, session):
+    world = make_province(session)
+    plan = make_plan(session, world, needs_city_review=False)
+    declaration = _submitted(session, world, plan)
+    other = make_actor(
+        session, role=Role.PROVINCE_REVIEWER, organisation=world.department
+    )
+    session.commit()
+    version = declaration.version
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def decide(name: str, actor, approve: bool) -> None:
+        with Session(engine) as own:
+            own.get(Declaration, declaration.id)
+            barrier.wait()
+            try:
+                if approve:
+                    declarations.approve_declaration(
+                        own,
+                        actor=actor,
+                        declaration_id=declaration.id,
+                        version=version,
+                        approved_count=70,
+                    )
+                else:
+                    declarations.reject_declaration(
+                        own,
+                        actor=actor,
+                        declaration_id=declaration.id,
+                        version=version,
+                        reason="同时审核",
+                    )
+                own.commit()
+                outcomes[name] = "stored"
+            except Conflict:
+                own.rollback()
+                outcomes[name] = "conflict"
+
+    threads = [
+        threading.Thread(target=decide, args=("approve", world.province, True)),
+        threading.Thread(target=decide, args=("reject", other, False)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes.values()) == ["conflict", "stored"]
+    session.expire_all()
+    stored = session.get(Declaration, declaration.id)
+    winner = next(name for name, outcome in outcomes.items() if outcome == "stored")
+    expected = "approved" if winner == "approve" else "rejected"
+    assert stored.status == expected
+    assert stored.version == version + 1
+    assert len(session.exec(select(DeclarationReview)).all()) == 1
