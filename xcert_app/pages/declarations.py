@@ -269,11 +269,7 @@ class DeclarationsState(SessionState):
             data = await file.read()
             name = file.name or "佐证材料"
             try:
-                if len(data) > declarations.MAX_EVIDENCE_BYTES:
-                    raise ValidationError(
-                        {"evidence": f"文件 {name} 超过 20 MB，请压缩后再上传"}
-                    )
-                declarations.evidence_type(data)
+                declarations.check_evidence(declarations.Evidence(name, data))
             except ValidationError as error:
                 self.field_errors = {**self.field_errors, **error.errors}
                 return

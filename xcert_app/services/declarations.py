@@ -459,7 +459,11 @@ def evidence_type(data: bytes) -> tuple[str, str]:
     )
 
 
-def _store_evidence(session: Session, school_id: int, evidence: Evidence) -> int:
+def check_evidence(evidence: Evidence) -> tuple[str, str]:
+    """Return (content type, suffix) of an evidence file that is valid to store.
+
+    Raise ``ValidationError`` if it is empty, over 20 MB, or not PDF or Word.
+    """
     if not evidence.data:
         raise ValidationError(
             {"evidence": f"文件 {evidence.filename} 是空的，请重新选择"}
@@ -472,17 +476,7 @@ def _store_evidence(session: Session, school_id: int, evidence: Evidence) -> int
                 "超过 20 MB，请压缩后再上传"
             }
         )
-    content_type, suffix = evidence_type(evidence.data)
-    stored = storage.save_bytes(
-        session,
-        data=evidence.data,
-        kind="evidence",
-        content_type=content_type,
-        organisation_id=school_id,
-        original_name=evidence.filename,
-        suffix=suffix,
-    )
-    return stored.id
+    return evidence_type(evidence.data)
 
 
 def _open_plan_for_school(
@@ -640,7 +634,7 @@ def save_draft(
     planned, major_ids = _check_declaration(
         session, form, plan, school.id, declaration_id
     )
-    evidence_id = _store_evidence(session, school.id, evidence) if evidence else None
+    evidence_format = check_evidence(evidence) if evidence else None
 
     if declaration is None:
         declaration = Declaration(plan_id=plan.id, school_id=school.id, planned_count=0)
@@ -655,8 +649,18 @@ def save_draft(
     declaration.planned_count = planned
     declaration.teacher_description = form.teacher_description.strip()
     declaration.venue_description = form.venue_description.strip()
-    if evidence_id is not None:
-        declaration.evidence_file_id = evidence_id
+    if evidence is not None:
+        # Written after the version check, so a conflicting edit leaves no file behind.
+        content_type, suffix = evidence_format
+        declaration.evidence_file_id = storage.save_bytes(
+            session,
+            data=evidence.data,
+            kind="evidence",
+            content_type=content_type,
+            organisation_id=school.id,
+            original_name=evidence.filename,
+            suffix=suffix,
+        ).id
     elif remove_evidence:
         declaration.evidence_file_id = None
     session.add(declaration)
