@@ -314,6 +314,10 @@ def test_province_publishes_plan_and_bulk_approves(
         "2027-04-01 00:00 ~ 2027-04-04 23:59"
     )
     screenshot(page, "declarations-plans")
+    new_plan = page.locator("#plan-list tr", has_text="2027年第一次")
+    new_plan.locator("[id^=close-plan-]").click()
+    page.click("#confirm-close-plan")
+    expect(new_plan).to_contain_text("已结束")
 
     page.goto(f"{app_url}/review/declarations")
     page.click(f"#select-{declaration_id}")

@@ -40,6 +40,9 @@ class PlansState(SessionState):
     by_major: bool = False
     needs_city_review: bool = False
     field_errors: dict[str, str] = {}
+    close_id: str = ""
+    close_batch: str = ""
+    close_open: bool = False
 
     @rx.event
     @shows_service_errors
@@ -141,11 +144,26 @@ class PlansState(SessionState):
         return [rx.toast.success(message), PlansState.cancel_edit, PlansState.load]
 
     @rx.event
+    def ask_close(self, plan_id: str):
+        plan = next((row for row in self.plans if row["id"] == plan_id), None)
+        if plan is None:
+            return
+        self.close_id = plan_id
+        self.close_batch = plan["batch"]
+        self.close_open = True
+
+    @rx.event
+    def set_close_open(self, value: bool):
+        self.close_open = value
+
+    @rx.event
     @shows_service_errors
-    def close(self, plan_id: str):
+    def close(self):
+        """Close the plan chosen in the confirmation dialog."""
+        self.close_open = False
         with session_scope() as session:
             declarations.close_plan(
-                session, actor=self.require_actor(session), plan_id=int(plan_id)
+                session, actor=self.require_actor(session), plan_id=int(self.close_id)
             )
         return [rx.toast.success("申报计划已关闭"), PlansState.load]
 
@@ -281,12 +299,41 @@ def _plan_row(plan) -> rx.Component:
                         size="1",
                         color_scheme="red",
                         variant="soft",
-                        on_click=PlansState.close(plan["id"]),
+                        on_click=PlansState.ask_close(plan["id"]),
                         id="close-plan-" + plan["id"],
                     ),
                 ),
             )
         ),
+    )
+
+
+def close_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("关闭申报计划「", PlansState.close_batch, "」？"),
+            rx.alert_dialog.description(
+                "关闭后学校不能再新增、修改或提交该批次的申报，且不能重新开放；"
+                "已提交的申报仍可继续审核。"
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button("取消", variant="soft", color_scheme="gray")
+                ),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "确认关闭",
+                        color_scheme="red",
+                        on_click=PlansState.close,
+                        id="confirm-close-plan",
+                    )
+                ),
+                justify="end",
+                spacing="3",
+            ),
+        ),
+        open=PlansState.close_open,
+        on_open_change=PlansState.set_close_open,
     )
 
 
@@ -323,6 +370,7 @@ def plans_page() -> rx.Component:
             width="100%",
             id="plan-list",
         ),
+        close_dialog(),
         width="100%",
     )
 
