@@ -15,3 +15,11 @@ def login_with_next(path: str) -> str:
     if not path or path == LOGIN:
         return LOGIN
     return f"{LOGIN}?next={path}"
+
+
+# Pilot declaration: registration, base information, plans and review
+REGISTER = "/register"
+SCHOOL_BASE_INFO = "/school/base-info"
+SCHOOL_DECLARATIONS = "/school/declarations"
+DECLARATION_PLANS = "/review/plans"
+DECLARATION_REVIEW = "/review/declarations"
