@@ -1,6 +1,8 @@
+import io
 from datetime import timedelta
 
 import pytest
+from openpyxl import Workbook
 from sqlmodel import select
 
 from tests.factories import make_actor, make_organisation
@@ -26,6 +28,7 @@ from xcert_app.services.errors import (
     ServiceError,
     ValidationError,
 )
+from xcert_app.spreadsheets import catalogue as subject_sheets
 
 # The manual's subject list (2.2.2) for the logistics certificate:
 # (code, name, mode, level), all 已启用, organisation 北京中物联物流采购培训中心.
@@ -444,3 +447,57 @@ def test_certificate_level_with_subjects_cannot_be_removed(session):
             short_name="物流管理",
             levels=["中级"],
         )
+
+
+def _sheet(rows) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_subject_import_adds_updates_and_reports(session):
+    cat = make_catalogue(session)
+    existing = cat.subjects[0]
+    data = _sheet(
+        [
+            subject_sheets.HEADERS,
+            ["043194", "基础考核", "机考", "156000310", "初级", "所有考生", "启用"],
+            [43195, "理论考核", "笔试", "156000310", "初级", "院校学生", "停用"],
+            [existing.code, "基础考核（新）", "机考", "156000310", "初级", "", "启用"],
+            ["12345X", "坏编号", "机考", "156000310", "初级", "", ""],
+            ["555555", "无证书", "机考", "999", "初级", "", ""],
+        ]
+    )
+    report = subject_sheets.import_subjects(
+        session, actor=cat.org_actor, data=data, filename="科目.xlsx"
+    )
+    assert report.added == 2
+    assert report.updated == 1
+    assert report.failed == 2
+    assert [row.row_number for row in report.rows if row.errors] == [5, 6]
+    added = session.exec(select(Subject).where(Subject.code == "043195")).one()
+    assert added.audience == "院校学生"
+    assert added.is_active is False
+    assert session.get(Subject, existing.id).name == "基础考核（新）"
+    assert session.exec(select(Subject).where(Subject.code == "12345X")).first() is None
+
+
+def test_subject_import_rejects_wrong_header(session):
+    cat = make_catalogue(session)
+    with pytest.raises(ValidationError) as caught:
+        subject_sheets.import_subjects(
+            session,
+            actor=cat.org_actor,
+            data=_sheet([["编号", "名称"]]),
+            filename="x.xlsx",
+        )
+    assert "表头与模板不一致" in caught.value.errors["file"]
+
+
+def test_subject_template_has_headers(session):
+    rows = subject_sheets.read_rows(subject_sheets.subject_template(), "模板.xlsx")
+    assert rows == [subject_sheets.EXAMPLE_ROW]
