@@ -12,3 +12,17 @@ def login_with_next(path: str) -> str:
     if not path or path == LOGIN:
         return LOGIN
     return f"{LOGIN}?next={path}"
+
+
+# Exam catalogue, exam sites and rooms
+EXAM_SUBJECTS = "/exam/subjects"
+EXAM_PLANS = "/exam/plans"
+EXAM_PLAN_FORM = "/exam/plans/form"
+EXAM_SITES = "/exam/sites"
+EXAM_SITE_REVIEW = "/exam/site-review"
+EXAM_ROOMS = "/exam/rooms"
+
+
+def exam_plan_form(plan_id: int | None = None) -> str:
+    """Return the plan form URL, editing ``plan_id`` when given."""
+    return f"{EXAM_PLAN_FORM}?id={plan_id}" if plan_id else EXAM_PLAN_FORM
