@@ -141,7 +141,7 @@ def make_plan(session: Session, cat: Catalogue, **options):
 def make_pilot_school(
     session: Session, cat: Catalogue, *, year: int | None = None, approved=True
 ) -> tuple[Organisation, Actor]:
-    """A school with a declaration of the certificate, approved unless told otherwise."""
+    """Add a school with a declaration of the certificate, approved unless ``approved`` is false."""
     school = make_organisation(session, name=f"测试职业学院{cat.org.id}")
     actor = make_actor(session, role=Role.SCHOOL_ADMIN, organisation=school)
     year = year or clock.today().year

@@ -30,8 +30,8 @@ from xcert_app.services.errors import (
 )
 from xcert_app.spreadsheets import catalogue as subject_sheets
 
-# The manual's subject list (2.2.2) for the logistics certificate:
-# (code, name, mode, level), all 已启用, organisation 北京中物联物流采购培训中心.
+# The logistics rows of the subject list (考试科目) in the pilot school operations
+# manual: (code, name, mode, level), all 已启用, organisation 北京中物联物流采购培训中心.
 MANUAL_SUBJECTS = [
     ("697409", "综合应用考核", "机考", "高级"),
     ("780059", "基础考核", "机考", "高级"),
@@ -42,8 +42,8 @@ MANUAL_SUBJECTS = [
     ("794690", "综合应用考核", "机考", "初级"),
     ("098994", "基础考核", "机考", "初级"),
 ]
-# The manual's plan detail (2.2.3): per subject name, weight, pass mark, duration
-# and the daily session times.
+# The plan detail (查看考试计划) in the same manual: per subject name, weight, pass
+# mark, duration and the daily session times.
 MANUAL_TERMS = {
     "基础考核": (40, 60, 180, "08:30", "10:00"),
     "综合应用考核": (30, 60, 120, "10:30", "11:30"),
@@ -172,7 +172,7 @@ def test_plan_code_is_k_and_twelve_digits(session):
     assert second.code == "K202612040002"
 
 
-def test_weights_not_summing_to_100_are_rejected(session):
+def test_weights_not_summing_to_100_rejected(session):
     cat = make_catalogue(session)
     with pytest.raises(ValidationError) as caught:
         make_plan(session, cat, weights=(40, 30, 20))
@@ -207,7 +207,7 @@ def test_window_ending_before_start_is_rejected(session):
     assert "结束时间早于开始时间" in caught.value.errors["exam"]
 
 
-def test_ticket_printing_overlapping_registration_is_rejected(session):
+def test_ticket_window_overlapping_registration_rejected(session):
     cat = make_catalogue(session)
     data = plan_input(cat)
     registration = data.windows["registration"]
@@ -380,7 +380,7 @@ def test_school_cannot_create_subject(session):
         )
 
 
-def test_org_lists_only_its_subjects_school_lists_all(session):
+def test_subject_list_scoped_by_role(session):
     cat = make_catalogue(session)
     make_catalogue(session, code_prefix="20", certificate_code="156000999")
     school = make_organisation(session)

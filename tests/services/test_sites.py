@@ -46,7 +46,7 @@ def pilot(session):
     return cat, school, actor
 
 
-def test_site_for_unpiloted_certificate_is_refused(session):
+def test_site_without_pilot_rejected(session):
     add_divisions(session)
     cat = make_catalogue(session)
     school, actor = make_pilot_school(session, cat, approved=False)
@@ -76,7 +76,7 @@ def test_declared_site_waits_for_review(session, pilot):
     assert rows[0].certificates == ["物流管理职业技能等级证书(初级)"]
 
 
-def test_suggested_name_joins_school_and_short_name(session, pilot):
+def test_suggested_site_name(session, pilot):
     cat, school, actor = pilot
     name = sites.suggested_site_name(
         session, actor=actor, certificate_id=cat.certificate_id
@@ -155,7 +155,7 @@ def test_other_school_cannot_read_evidence(session, pilot):
         sites.read_evidence(session, actor=stranger, site_id=site.id)
 
 
-def test_rejection_needs_reason_and_allows_resubmit(session, pilot):
+def test_rejected_site_can_be_resubmitted(session, pilot):
     cat, school, actor = pilot
     site = sites.declare_site(session, actor=actor, data=site_input(cat, school))
     with pytest.raises(ValidationError):
@@ -226,7 +226,7 @@ def test_loan_assigns_school_without_site(session, pilot):
     assert rows[0].host_school_name == school.name
 
 
-def test_loan_refused_for_school_with_own_site(session, pilot):
+def test_loan_rejected_for_school_with_site(session, pilot):
     cat, school, actor = pilot
     site = make_approved_site(session, cat, school, actor)
     other, other_actor = make_pilot_school(session, cat)
@@ -268,7 +268,7 @@ def test_room_is_created_for_approved_site(session, room_setup):
     assert sites.room_level_ids(session, result.room.id) == [cat.level.id]
 
 
-def test_room_for_pending_site_is_refused(session, pilot):
+def test_room_on_pending_site_rejected(session, pilot):
     cat, school, actor = pilot
     site = sites.declare_site(session, actor=actor, data=site_input(cat, school))
     plan = make_plan(session, cat)
@@ -434,3 +434,11 @@ def test_capacity_compares_candidates_with_seats(session, room_setup):
     assert rows["机考"].shortfall == 1
     assert rows["实操"].candidates == 0
     assert rows["实操"].seats == 0
+
+
+def test_site_region_is_optional(session, pilot):
+    cat, school, actor = pilot
+    data = site_input(cat, school, province_code="", city_code="", district_code="")
+    site = sites.declare_site(session, actor=actor, data=data)
+    assert site.province_code == ""
+    assert site.status == SiteStatus.PENDING

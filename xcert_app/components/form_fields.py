@@ -26,7 +26,7 @@ def field_error(errors, name: str) -> rx.Component:
 def labelled(
     label: str, control: rx.Component, errors=None, name: str = "", required=False
 ) -> rx.Component:
-    """A label above ``control``, with the field's error below when ``errors`` is given."""
+    """Place a label above ``control`` and the field's error below it when ``errors`` is given."""
     parts = [
         rx.text(("* " if required else "") + label, size="2", weight="medium"),
         control,
@@ -45,7 +45,7 @@ def native_select(
     id: str,
     width: str = "auto",
 ) -> rx.Component:
-    """A native ``<select>`` over ``options`` (dicts with ``value`` and ``label``)."""
+    """Render a native ``<select>`` over ``options``, dicts with ``value`` and ``label``."""
     return rx.el.select(
         rx.el.option(placeholder, value=""),
         rx.foreach(
@@ -97,7 +97,7 @@ def region_picker(
 
 
 def data_table(headers: list[str], body, *, id: str) -> rx.Component:
-    """A table with a header row and ``body`` rows."""
+    """Render a table with a header row and ``body`` rows."""
     return rx.table.root(
         rx.table.header(
             rx.table.row(*[rx.table.column_header_cell(label) for label in headers])

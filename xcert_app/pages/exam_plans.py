@@ -591,12 +591,15 @@ def _window_inputs() -> rx.Component:
 
 def _subject_line(row, index) -> rx.Component:
     state = PlanFormState
-    cell_input = lambda key, width: rx.input(  # noqa: E731
-        value=row[key],
-        on_change=lambda value: state.set_subject_field(index, key, value),
-        width=width,
-        id=f"plan-{key}-" + row["code"],
-    )
+
+    def cell_input(key: str, width: str) -> rx.Component:
+        return rx.input(
+            value=row[key],
+            on_change=lambda value: state.set_subject_field(index, key, value),
+            width=width,
+            id=f"plan-{key}-" + row["code"],
+        )
+
     return rx.cond(
         row["visible"] == "1",
         rx.table.row(

@@ -135,10 +135,10 @@ def rules_locked(plan: ExamPlan, now: datetime) -> bool:
 def check_windows(windows: dict[str, tuple[datetime, datetime]]) -> None:
     """Raise ``ValidationError`` unless the five windows are complete and in order.
 
-    Each window ends after it starts; the windows start and end in calendar order;
-    registration closes before ticket printing opens, because the tickets carry a
-    schedule built from the final registrations. Ticket printing may run into the
-    exam days and publication may start with score entry.
+    Each window ends after it starts, and the windows start and end in calendar
+    order. Registration closes before ticket printing opens, because the tickets
+    carry a schedule built from the final registrations. Ticket printing may run
+    into the exam days, and publication may start with score entry.
     """
     errors: dict[str, str] = {}
     for window_name in WINDOW_NAMES:
@@ -322,7 +322,7 @@ def _own_certificate(
 def list_certificates(
     session: Session, *, actor: Actor, org_id: int | None = None
 ) -> list[CertificateRow]:
-    """Return certificates with their levels; an organisation sees only its own."""
+    """Return certificates with their levels, only its own for an organisation account."""
     require_role(actor, *READER_ROLES)
     if actor.role == Role.ORG_ADMIN:
         org_id = actor.organisation_id
@@ -582,9 +582,10 @@ def list_subjects(
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[SubjectRow], int]:
-    """Return one page of subjects and the total; an organisation sees only its own.
+    """Return one page of subjects and the total.
 
-    Schools see every organisation's subjects, as the catalogue is public to pilots.
+    An organisation account gets only its own subjects. School accounts get every
+    organisation's subjects, because the catalogue is public to pilot schools.
     """
     require_role(actor, *READER_ROLES)
     query = (
@@ -737,11 +738,11 @@ def _sessions_problem(
     terms: SubjectTerms, exam_start: datetime, exam_end: datetime
 ) -> str:
     for starts_at, ends_at in terms.sessions:
-        shown = f"{format_beijing(starts_at)}~{format_beijing(ends_at, '%H:%M')}"
+        session_text = f"{format_beijing(starts_at)}~{format_beijing(ends_at, '%H:%M')}"
         if ends_at <= starts_at:
-            return f"场次 {shown} 的结束时间须晚于开始时间"
+            return f"场次 {session_text} 的结束时间须晚于开始时间"
         if starts_at < exam_start or ends_at > exam_end:
-            return f"场次 {shown} 不在考试时间范围内"
+            return f"场次 {session_text} 不在考试时间范围内"
     return ""
 
 
@@ -801,8 +802,8 @@ def update_plan(
 ) -> ExamPlan:
     """Change a plan's name, windows and rules.
 
-    Once registration has opened the rules are locked; the organisation may still
-    correct them by giving a reason, which is recorded with the before and after.
+    Once registration has opened the rules are locked. The organisation may still
+    correct them with a reason, which the audit log records with the before and after.
     """
     require_org(actor)
     plan = get_plan(session, actor=actor, plan_id=plan_id)
@@ -912,13 +913,15 @@ def _sync_rules(session: Session, plan: ExamPlan, levels: list[LevelRule]) -> No
             select(PlanSubject).where(PlanSubject.plan_id == plan.id)
         )
     }
-    wanted_subjects = {terms.subject_id for rule in levels for terms in rule.subjects}
+    requested_subject_ids = {
+        terms.subject_id for rule in levels for terms in rule.subjects
+    }
     for subject_id, plan_subject in old_subjects.items():
-        if subject_id not in wanted_subjects:
+        if subject_id not in requested_subject_ids:
             _remove_plan_subject(session, plan_subject)
-    wanted_levels = {rule.certificate_level_id for rule in levels}
+    requested_level_ids = {rule.certificate_level_id for rule in levels}
     for level_id, plan_level in old_levels.items():
-        if level_id not in wanted_levels:
+        if level_id not in requested_level_ids:
             session.delete(plan_level)
     session.flush()
 
@@ -972,17 +975,17 @@ def _sync_sessions(
             .order_by(PlanSession.starts_at, PlanSession.id)
         )
     )
-    wanted = sorted(sessions)
-    for row, (starts_at, ends_at) in zip(existing, wanted, strict=False):
+    requested = sorted(sessions)
+    for row, (starts_at, ends_at) in zip(existing, requested, strict=False):
         row.starts_at, row.ends_at = starts_at, ends_at
         session.add(row)
-    for starts_at, ends_at in wanted[len(existing) :]:
+    for starts_at, ends_at in requested[len(existing) :]:
         session.add(
             PlanSession(
                 plan_subject_id=plan_subject.id, starts_at=starts_at, ends_at=ends_at
             )
         )
-    for row in existing[len(wanted) :]:
+    for row in existing[len(requested) :]:
         arranged = session.exec(
             select(Arrangement.id).where(Arrangement.session_id == row.id)
         ).first()
@@ -1161,7 +1164,7 @@ def _subject_details(session: Session, plan_level_id: int) -> list[PlanSubjectDe
         select(PlanSubject, Subject)
         .join(Subject, Subject.id == PlanSubject.subject_id)
         .where(PlanSubject.plan_level_id == plan_level_id)
-        .order_by(PlanSubject.weight_percent.desc(), Subject.code)
+        .order_by(PlanSubject.id)
     ).all()
     for plan_subject, subject in pairs:
         sessions = session.exec(

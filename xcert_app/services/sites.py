@@ -211,11 +211,12 @@ def _check_site(session: Session, *, school_id: int, data: SiteInput) -> None:
         )
     if not is_valid_email(data.contact_email):
         errors["contact_email"] = f"联系人邮箱“{data.contact_email}”格式不正确"
-    region_error = region_problem(
-        session, data.province_code, data.city_code, data.district_code
-    )
-    if region_error:
-        errors["region"] = region_error
+    if data.province_code or data.city_code or data.district_code:
+        region_error = region_problem(
+            session, data.province_code, data.city_code, data.district_code
+        )
+        if region_error:
+            errors["region"] = region_error
     organisation = session.get(Organisation, data.org_id) if data.org_id else None
     if organisation is None or organisation.kind != OrgKind.ASSESSMENT_ORG:
         errors["org_id"] = "请选择申报对象（培训评价组织）"
@@ -801,6 +802,17 @@ def _check_room(
         errors["site_id"] = f"考核站点“{site.name}”尚未审核通过，不能设置考场"
     elif plan is not None and site.org_id != plan.org_id:
         errors["site_id"] = f"考核站点“{site.name}”不是向该计划的培训评价组织申报的"
+
+    errors.update(_room_field_errors(session, data))
+    if not errors:
+        errors.update(_room_clash(session, plan, site, data, own_id))
+    if errors:
+        raise ValidationError(errors)
+    return plan, site
+
+
+def _room_field_errors(session: Session, data: RoomInput) -> dict[str, str]:
+    errors = {}
     if not data.name:
         errors["name"] = "请填写考场名称，如“107 室”或“13 号机房”"
     elif len(data.name) > 64:
@@ -811,17 +823,13 @@ def _check_room(
         errors["seats"] = f"考场座位数须在 {MIN_SEATS} 到 {MAX_SEATS} 之间"
     if not data.address:
         errors["address"] = "请填写详细地址，尽量精确到门牌号"
-    if data.province_code:
+    if data.province_code or data.city_code or data.district_code:
         region_error = region_problem(
             session, data.province_code, data.city_code, data.district_code
         )
         if region_error:
             errors["region"] = region_error
-    if not errors:
-        errors.update(_room_clash(session, plan, site, data, own_id))
-    if errors:
-        raise ValidationError(errors)
-    return plan, site
+    return errors
 
 
 def _room_clash(
@@ -913,7 +921,7 @@ def update_room(
 
 
 def delete_room(session: Session, *, actor: Actor, room_id: int) -> None:
-    """Remove a room nobody is arranged in yet."""
+    """Delete a room that has no seat arrangements yet."""
     require_school(actor)
     room = _own_room(session, actor, room_id)
     _room_editable(session.get(ExamPlan, room.plan_id))
@@ -1079,7 +1087,7 @@ def preview_room_copy(
     if target.org_id != site.org_id:
         raise ServiceError(f"考核站点“{site.name}”不是向该计划的培训评价组织申报的")
 
-    taken = set(
+    existing_names = set(
         session.exec(
             select(Room.name).where(Room.plan_id == target.id, Room.site_id == site.id)
         ).all()
@@ -1095,7 +1103,7 @@ def preview_room_copy(
     ):
         levels = set(room_level_ids(session, room.id)) & target_levels
         note, will_copy = "", True
-        if room.name in taken:
+        if room.name in existing_names:
             note, will_copy = "同名考场已存在，跳过", False
         elif not levels:
             note, will_copy = "考场的证书都不在新计划中，跳过", False
@@ -1201,7 +1209,7 @@ def capacity_by_mode(
     """Return, per exam mode of the plan, the school's candidates and its seats.
 
     A candidate counts once per mode even when registered for two subjects of it,
-    because seats serve every session; this is an early signal, not the schedule.
+    because seats serve every session. The figure is an early signal, not the schedule.
     """
     school_id = require_school(actor)
     modes = catalogue.plan_modes(session, plan_id)
@@ -1222,12 +1230,12 @@ def capacity_by_mode(
         ).all()
     )
     order = [mode.value for mode in ExamMode]
-    wanted = sorted(modes | set(seats) | set(candidates), key=order.index)
+    shown_modes = sorted(modes | set(seats) | set(candidates), key=order.index)
     return [
         CapacityRow(
             mode=mode,
             candidates=int(candidates.get(mode, 0)),
             seats=int(seats.get(mode, 0) or 0),
         )
-        for mode in wanted
+        for mode in shown_modes
     ]

@@ -86,8 +86,11 @@ class ImportReport:
 
 
 def _cell_text(value) -> str:
-    """Return a cell as text; a whole number typed without the text format comes back
-    as a float, so it is written without the decimal part."""
+    """Return a cell as text.
+
+    A whole number typed into a cell without the text format is read as a float, so
+    it is written without the decimal part.
+    """
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
