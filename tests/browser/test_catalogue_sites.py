@@ -123,3 +123,26 @@ def test_plan_site_review_rooms_and_copy(login, page: Page, app_url, new_context
     for name, _mode, _seats in ROOMS:
         expect(school.locator("#room-table")).to_contain_text(name)
     screenshot(school, "catalogue-rooms-copied")
+
+
+def test_school_reads_demo_subjects_and_plan(login, page: Page, app_url):
+    login("cnu_admin")
+    page.goto(f"{app_url}/exam/subjects")
+    row = page.locator("#subject-table tr", has_text="043194")
+    expect(row).to_contain_text("基础考核")
+    expect(row).to_contain_text("机考")
+    expect(row).to_contain_text("物流管理职业技能等级证书(中级)")
+    expect(row).to_contain_text("北京中物联物流采购培训中心")
+    expect(row).to_contain_text("已启用")
+    expect(page.locator("#new-subject")).to_have_count(0)
+
+    page.goto(f"{app_url}/exam/plans")
+    plan_row = page.locator("#plan-table tr", has_text="K202005226994")
+    expect(plan_row).to_contain_text("报名中")
+    expect(page.locator("#new-plan")).to_have_count(0)
+    plan_row.get_by_role("button", name="查看").click()
+    detail = page.locator("#plan-detail")
+    expect(detail).to_contain_text("物流管理职业技能等级证书(中级)")
+    expect(detail.locator("tr", has_text="043194")).to_contain_text("40%")
+    expect(detail.locator("tr", has_text="577975")).to_contain_text("1190分钟")
+    screenshot(page, "catalogue-school-plan-detail")

@@ -442,3 +442,23 @@ def test_site_region_is_optional(session, pilot):
     site = sites.declare_site(session, actor=actor, data=data)
     assert site.province_code == ""
     assert site.status == SiteStatus.PENDING
+
+
+def test_room_update_and_delete(session, room_setup):
+    cat, _school, actor, site, plan = room_setup
+    room = sites.create_room(
+        session,
+        actor=actor,
+        data=room_input(plan, site, certificate_level_ids=[cat.level.id]),
+    ).room
+    sites.update_room(
+        session,
+        actor=actor,
+        room_id=room.id,
+        data=room_input(plan, site, seats=80, certificate_level_ids=[cat.level.id]),
+    )
+    stored, level_ids = sites.get_room_for_edit(session, actor=actor, room_id=room.id)
+    assert stored.seats == 80
+    assert level_ids == [cat.level.id]
+    sites.delete_room(session, actor=actor, room_id=room.id)
+    assert session.get(Room, room.id) is None

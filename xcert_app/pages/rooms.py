@@ -16,7 +16,7 @@ from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
 from xcert_app.models.catalogue import ExamMode, ExamPlan
-from xcert_app.models.sites import ExamSite, Room
+from xcert_app.models.sites import ExamSite
 from xcert_app.services import catalogue, sites
 from xcert_app.services.errors import ValidationError
 from xcert_app.state import SessionState, shows_service_errors
@@ -131,10 +131,11 @@ class RoomsState(RegionMixin, SessionState):
         with session_scope() as session:
             actor = self.require_actor(session)
             plan_id = int(self.plan_id)
-            found = sites.list_rooms(session, actor=actor, plan_id=plan_id)
-            site_name = next(
-                (o["label"] for o in self.site_options if o["value"] == self.site_id),
-                "",
+            found = sites.list_rooms(
+                session,
+                actor=actor,
+                plan_id=plan_id,
+                site_id=int(self.site_id) if self.site_id else None,
             )
             self.rows = [
                 {
@@ -148,7 +149,6 @@ class RoomsState(RegionMixin, SessionState):
                     "warning": row.warning,
                 }
                 for row in found
-                if not site_name or row.site_name == site_name
             ]
             self.capacity = [
                 {
@@ -192,22 +192,15 @@ class RoomsState(RegionMixin, SessionState):
     def open_edit(self, room_id: str):
         with session_scope() as session:
             actor = self.require_actor(session)
-            room = next(
-                row
-                for row in sites.list_rooms(
-                    session, actor=actor, plan_id=int(self.plan_id)
-                )
-                if row.id == int(room_id)
+            room, level_ids = sites.get_room_for_edit(
+                session, actor=actor, room_id=int(room_id)
             )
-            stored = session.get(Room, room.id)
             self.editing_id = room.id
             self.name, self.mode, self.seats = room.name, room.mode, str(room.seats)
             self.address = room.address
-            self.level_ids = [
-                str(level_id) for level_id in sites.room_level_ids(session, room.id)
-            ]
+            self.level_ids = [str(level_id) for level_id in level_ids]
             self.set_region(
-                session, stored.province_code, stored.city_code, stored.district_code
+                session, room.province_code, room.city_code, room.district_code
             )
         self.field_errors = {}
         self.form_open = True

@@ -44,7 +44,9 @@ class SubjectsState(SessionState):
     audience: str = Audience.ALL.value
     is_active: bool = True
     field_errors: dict[str, str] = {}
-    # Certificate form
+    # Certificate form; cert_editing_id is 0 for a new certificate
+    cert_editing_id: int = 0
+    cert_active: bool = True
     cert_code: str = ""
     cert_name: str = ""
     cert_short_name: str = ""
@@ -144,10 +146,14 @@ class SubjectsState(SessionState):
         certificates = catalogue.list_certificates(session, actor=actor)
         self.certificates = [
             {
+                "id": str(row.id),
                 "code": row.code,
                 "name": row.name,
                 "short_name": row.short_name,
                 "levels": "、".join(row.levels),
+                "level_list": ",".join(row.levels),
+                "active": "1" if row.is_active else "",
+                "status": "启用" if row.is_active else "停用",
             }
             for row in certificates
         ]
@@ -224,25 +230,60 @@ class SubjectsState(SessionState):
         ]
 
     @rx.event
+    def set_cert_active(self, value: bool):
+        self.cert_active = value
+
+    @rx.event
+    def edit_certificate(self, row: dict[str, str]):
+        self.cert_editing_id = int(row["id"])
+        self.cert_code, self.cert_name = row["code"], row["name"]
+        self.cert_short_name = row["short_name"]
+        self.cert_levels = [level for level in row["level_list"].split(",") if level]
+        self.cert_active = row["active"] == "1"
+        self.cert_errors = {}
+
+    @rx.event
+    def cancel_certificate_edit(self):
+        self._clear_certificate_form()
+
+    def _clear_certificate_form(self) -> None:
+        self.cert_editing_id = 0
+        self.cert_code = self.cert_name = self.cert_short_name = ""
+        self.cert_levels = list(LEVEL_NAMES)
+        self.cert_active = True
+        self.cert_errors = {}
+
+    @rx.event
     @shows_service_errors
     def save_certificate(self):
         self.cert_errors = {}
         try:
             with session_scope() as session:
                 actor = self.require_actor(session)
-                catalogue.create_certificate(
-                    session,
-                    actor=actor,
-                    code=self.cert_code,
-                    name=self.cert_name,
-                    short_name=self.cert_short_name,
-                    levels=self.cert_levels,
-                )
+                if self.cert_editing_id:
+                    catalogue.update_certificate(
+                        session,
+                        actor=actor,
+                        certificate_id=self.cert_editing_id,
+                        name=self.cert_name,
+                        short_name=self.cert_short_name,
+                        levels=self.cert_levels,
+                        is_active=self.cert_active,
+                    )
+                else:
+                    catalogue.create_certificate(
+                        session,
+                        actor=actor,
+                        code=self.cert_code,
+                        name=self.cert_name,
+                        short_name=self.cert_short_name,
+                        levels=self.cert_levels,
+                    )
         except ValidationError as error:
             self.cert_errors = error.errors
             return
         name = self.cert_name.strip()
-        self.cert_code = self.cert_name = self.cert_short_name = ""
+        self._clear_certificate_form()
         return [rx.toast.success(f"证书“{name}”已添加"), SubjectsState.load]
 
     @rx.event
@@ -402,7 +443,7 @@ def _certificate_card() -> rx.Component:
         rx.vstack(
             rx.text("本机构证书", weight="bold"),
             data_table(
-                ["证书编号", "证书名称", "简称", "等级"],
+                ["证书编号", "证书名称", "简称", "等级", "状态", "操作"],
                 rx.foreach(
                     state.certificates,
                     lambda row: rx.table.row(
@@ -410,6 +451,16 @@ def _certificate_card() -> rx.Component:
                         rx.table.cell(row["name"]),
                         rx.table.cell(row["short_name"]),
                         rx.table.cell(row["levels"]),
+                        rx.table.cell(row["status"]),
+                        rx.table.cell(
+                            rx.button(
+                                "编辑",
+                                size="1",
+                                variant="soft",
+                                on_click=state.edit_certificate(row),
+                                id="edit-certificate-" + row["code"],
+                            )
+                        ),
                     ),
                 ),
                 id="certificate-table",
@@ -420,6 +471,7 @@ def _certificate_card() -> rx.Component:
                     rx.input(
                         value=state.cert_code,
                         on_change=state.set_cert_code,
+                        disabled=state.cert_editing_id > 0,
                         id="cert-code",
                     ),
                     state.cert_errors,
@@ -458,8 +510,24 @@ def _certificate_card() -> rx.Component:
                     ),
                     field_error(state.cert_errors, "levels"),
                 ),
+                rx.cond(
+                    state.cert_editing_id > 0,
+                    rx.checkbox(
+                        "启用",
+                        checked=state.cert_active,
+                        on_change=state.set_cert_active,
+                    ),
+                ),
                 rx.button(
-                    "添加证书", on_click=state.save_certificate, id="save-certificate"
+                    rx.cond(state.cert_editing_id > 0, "保存证书", "添加证书"),
+                    on_click=state.save_certificate,
+                    id="save-certificate",
+                ),
+                rx.cond(
+                    state.cert_editing_id > 0,
+                    rx.button(
+                        "取消", variant="soft", on_click=state.cancel_certificate_edit
+                    ),
                 ),
                 wrap="wrap",
                 align="end",

@@ -919,6 +919,7 @@ def _sync_rules(session: Session, plan: ExamPlan, levels: list[LevelRule]) -> No
     for subject_id, plan_subject in old_subjects.items():
         if subject_id not in requested_subject_ids:
             _remove_plan_subject(session, plan_subject)
+    session.flush()
     requested_level_ids = {rule.certificate_level_id for rule in levels}
     for level_id, plan_level in old_levels.items():
         if level_id not in requested_level_ids:

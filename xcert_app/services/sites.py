@@ -987,6 +987,15 @@ def _own_room(session: Session, actor: Actor, room_id: int) -> Room:
     return room
 
 
+def get_room_for_edit(
+    session: Session, *, actor: Actor, room_id: int
+) -> tuple[Room, list[int]]:
+    """Return a room of the caller school's sites and its certificate levels."""
+    require_school(actor)
+    room = _own_room(session, actor, room_id)
+    return room, room_level_ids(session, room.id)
+
+
 def room_level_ids(session: Session, room_id: int) -> list[int]:
     """Return the certificate level ids examined in a room."""
     return list(
@@ -1004,6 +1013,7 @@ class RoomRow:
 
     id: int
     plan_code: str
+    site_id: int
     site_name: str
     name: str
     mode: str
@@ -1014,9 +1024,13 @@ class RoomRow:
 
 
 def list_rooms(
-    session: Session, *, actor: Actor, plan_id: int | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    plan_id: int | None = None,
+    site_id: int | None = None,
 ) -> list[RoomRow]:
-    """Return the rooms of the caller school's sites, for one plan or all."""
+    """Return the rooms of the caller school's sites, optionally of one plan and site."""
     school_id = require_school(actor)
     query = (
         select(Room, ExamSite, ExamPlan)
@@ -1026,6 +1040,8 @@ def list_rooms(
     )
     if plan_id:
         query = query.where(Room.plan_id == plan_id)
+    if site_id:
+        query = query.where(Room.site_id == site_id)
     rows = []
     for room, site, plan in session.exec(
         query.order_by(ExamPlan.exam_start.desc(), ExamSite.name, Room.name)
@@ -1034,6 +1050,7 @@ def list_rooms(
             RoomRow(
                 id=room.id,
                 plan_code=plan.code,
+                site_id=site.id,
                 site_name=site.name,
                 name=room.name,
                 mode=room.mode,
@@ -1210,6 +1227,7 @@ def capacity_by_mode(
 
     A candidate counts once per mode even when registered for two subjects of it,
     because seats serve every session. The figure is an early signal, not the schedule.
+    NOTE: registrations of schools that borrow one of these sites are not counted.
     """
     school_id = require_school(actor)
     modes = catalogue.plan_modes(session, plan_id)
