@@ -501,3 +501,15 @@ def test_subject_import_rejects_wrong_header(session):
 def test_subject_template_has_headers(session):
     rows = subject_sheets.read_rows(subject_sheets.subject_template(), "模板.xlsx")
     assert rows == [subject_sheets.EXAMPLE_ROW]
+
+
+def test_plan_detail_orders_levels_junior_first(session):
+    demo.load_demo(session)
+    plan = session.exec(select(ExamPlan).where(ExamPlan.code == "K202005226994")).one()
+    org_actor = make_actor(
+        session,
+        role=Role.ORG_ADMIN,
+        organisation=session.get(Organisation, plan.org_id),
+    )
+    detail = catalogue.plan_detail(session, actor=org_actor, plan_id=plan.id)
+    assert [level.label[-3:-1] for level in detail.levels] == ["初级", "中级", "高级"]

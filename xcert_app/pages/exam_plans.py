@@ -186,6 +186,8 @@ def _detail_dialog() -> rx.Component:
             ),
             rx.dialog.close(rx.button("关闭", variant="soft", margin_top="1rem")),
             max_width="1100px",
+            max_height="90vh",
+            overflow_y="auto",
             id="plan-detail",
         ),
         open=state.detail_open,

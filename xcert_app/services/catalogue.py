@@ -1135,10 +1135,12 @@ def plan_detail(session: Session, *, actor: Actor, plan_id: int) -> PlanDetail:
     plan = get_plan(session, actor=actor, plan_id=plan_id)
     organisation = session.get(Organisation, plan.org_id)
     levels = []
+    order_keys: dict[int, tuple[str, int]] = {}
     plan_levels = session.exec(select(PlanLevel).where(PlanLevel.plan_id == plan.id))
     for plan_level in plan_levels:
         level = session.get(CertificateLevel, plan_level.certificate_level_id)
         certificate = session.get(Certificate, level.certificate_id)
+        order_keys[level.id] = (certificate.code, LEVEL_ORDER.get(level.level, 9))
         levels.append(
             PlanLevelDetail(
                 certificate_level_id=level.id,
@@ -1148,7 +1150,7 @@ def plan_detail(session: Session, *, actor: Actor, plan_id: int) -> PlanDetail:
                 subjects=_subject_details(session, plan_level.id),
             )
         )
-    levels.sort(key=lambda item: item.label)
+    levels.sort(key=lambda item: order_keys[item.certificate_level_id])
     now = clock.now()
     return PlanDetail(
         plan=plan,
