@@ -23,3 +23,15 @@ SCHOOL_BASE_INFO = "/school/base-info"
 SCHOOL_DECLARATIONS = "/school/declarations"
 DECLARATION_PLANS = "/review/plans"
 DECLARATION_REVIEW = "/review/declarations"
+# Exam catalogue, exam sites and rooms
+EXAM_SUBJECTS = "/exam/subjects"
+EXAM_PLANS = "/exam/plans"
+EXAM_PLAN_FORM = "/exam/plans/form"
+EXAM_SITES = "/exam/sites"
+EXAM_SITE_REVIEW = "/exam/site-review"
+EXAM_ROOMS = "/exam/rooms"
+
+
+def exam_plan_form(plan_id: int | None = None) -> str:
+    """Return the plan form URL, editing ``plan_id`` when given."""
+    return f"{EXAM_PLAN_FORM}?id={plan_id}" if plan_id else EXAM_PLAN_FORM
