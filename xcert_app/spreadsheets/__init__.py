@@ -1,0 +1,1 @@
+"""Spreadsheet reading, templates, import row checks and exports."""
