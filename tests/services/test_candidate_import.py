@@ -453,7 +453,7 @@ def test_correct_with_bad_mobile_names_field(session):
 def test_single_add_duplicate_id_refused(session):
     actor = school_admin(session)
     values = dict(
-        zip([n for n in candidates.DATA_FIELDS], row("王一", "110101199003071233"))
+        zip(candidates.DATA_FIELDS, row("王一", "110101199003071233"), strict=True)
     )
     candidates.save_candidate(session, actor=actor, kind="school", values=values)
     with pytest.raises(ValidationError) as raised:
