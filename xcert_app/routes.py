@@ -12,3 +12,6 @@ def login_with_next(path: str) -> str:
     if not path or path == LOGIN:
         return LOGIN
     return f"{LOGIN}?next={path}"
+
+# Candidates
+CANDIDATES = "/candidates"
