@@ -13,5 +13,6 @@ def login_with_next(path: str) -> str:
         return LOGIN
     return f"{LOGIN}?next={path}"
 
+
 # Candidates
 CANDIDATES = "/candidates"

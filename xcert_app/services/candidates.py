@@ -258,7 +258,7 @@ def import_candidates(
     done = 0
     for start in range(0, len(plan.inserts), WRITE_CHUNK):
         chunk = plan.inserts[start : start + WRITE_CHUNK]
-        session.execute(insert(Candidate), chunk)
+        session.connection().execute(insert(Candidate.__table__), chunk)
         done += len(chunk)
         if progress:
             progress(done, total)

@@ -15,7 +15,11 @@ from pypinyin.pinyin_dict import pinyin_dict
 
 from xcert_app.clock import clock, to_beijing
 from xcert_app.models.candidates import CandidateKind
-from xcert_app.services.identity import id_number_problem, is_valid_mobile
+from xcert_app.services.identity import (
+    id_check_character,
+    id_number_problem,
+    is_valid_mobile,
+)
 from xcert_app.spreadsheets.reading import (
     SheetRow,
     Table,
@@ -150,6 +154,7 @@ SURNAME_READINGS = {
 }
 
 _YEAR = re.compile(r"^(\d{4})(?:\.0+|年|级|届|[-/.]\d{1,2}(?:[-/.]\d{1,2})?)?$")
+_CHECK_LAST = set("0123456789X")
 _OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
 
 
@@ -216,12 +221,23 @@ def _id_number(value: object, row: int, id_type: str) -> tuple[str, str | None]:
         )
     number = clean_text(str(value)).replace(" ", "").replace("-", "").upper()
     if id_type in GB11643_TYPES:
-        problem = id_number_problem(number)
+        problem = None if _valid_gb11643(number) else id_number_problem(number)
         if problem:
             return number, f"{where}：{problem}（{number}），请按证件核对后改正"
     elif not _OTHER_DOCUMENT.match(number):
         return number, f"{where}：{id_type}号码只能由 5 到 20 位字母和数字组成，请核对"
     return number, None
+
+
+def _valid_gb11643(number: str) -> bool:
+    """Tell quickly whether a number passes GB 11643; failures get the full message."""
+    if len(number) != 18 or not number[:17].isdigit() or number[17] not in _CHECK_LAST:
+        return False
+    try:
+        dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return False
+    return id_check_character(number[:17]) == number[17]
 
 
 def _year(value: object, row: int) -> tuple[int | None, str | None]:
@@ -414,8 +430,9 @@ def build_template(kind: str) -> bytes:
         letter = sheet.cell(row=1, column=position).column_letter
         sheet.column_dimensions[letter].width = 22 if name == "id_number" else 14
         if name in ("id_number", "mobile", "name_pinyin"):
-            for row in range(2, last_row + 1):
-                sheet.cell(row=row, column=position).number_format = "@"
+            # A column style, not 5,000 formatted cells: Excel applies it to every
+            # cell typed in the column, and the sheet's used range stays the header.
+            sheet.column_dimensions[letter].number_format = "@"
         options = {"id_type": ID_TYPES, "programme_level": PROGRAMME_LEVELS}.get(name)
         if options:
             validation = DataValidation(

@@ -30,6 +30,9 @@ _INVISIBLE = re.compile(
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"\s+")
+# Text made only of printable ASCII and common Han characters, with single inner
+# spaces, is already clean; most cells are, so they skip the full normalisation.
+_NEEDS_CLEANING = re.compile(r"[^\u0020-\u007e\u4e00-\u9fff]|^ | $|  ")
 
 
 @dataclass
@@ -56,6 +59,8 @@ class Table:
 
 def clean_text(value: str) -> str:
     """Normalise text typed or pasted by people: NFKC, no invisible characters, one space."""
+    if not _NEEDS_CLEANING.search(value):
+        return value
     value = unicodedata.normalize("NFKC", value)
     value = _INVISIBLE.sub("", value)
     value = _CONTROL.sub("", value)
