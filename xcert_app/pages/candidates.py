@@ -123,15 +123,27 @@ class CandidatesState(SessionState):
     @rx.event
     @shows_service_errors
     def load_page(self):
+        """Reload the current page and the number of matching candidates."""
+        self._fetch(count=True)
+
+    @rx.event
+    @shows_service_errors
+    def load_rows(self):
+        """Reload only the rows: paging and sorting leave the number unchanged."""
+        self._fetch(count=False)
+
+    def _fetch(self, *, count: bool) -> None:
         with session_scope() as session:
             actor = self.require_actor(session)
-            found, self.total = candidates.list_candidates(
-                session, actor=actor, query=self._query()
+            found, total = candidates.list_candidates(
+                session, actor=actor, query=self._query(), count=count
             )
             file_ids = [
                 row["thumbnail_file_id"] for row in found if row["thumbnail_file_id"]
             ]
             images = photos.thumbnails(session, actor=actor, file_ids=file_ids)
+        if total is not None:
+            self.total = total
         self.rows = [_page_row(row, images) for row in found]
 
     @rx.event
@@ -188,12 +200,12 @@ class CandidatesState(SessionState):
             self.descending = not self.descending
         else:
             self.sort, self.descending = column, False
-        return CandidatesState.load_page
+        return CandidatesState.load_rows
 
     @rx.event
     def go_to_page(self, number: int):
         self.page_number = min(max(1, number), self.page_count)
-        return CandidatesState.load_page
+        return CandidatesState.load_rows
 
     @rx.event
     @shows_service_errors

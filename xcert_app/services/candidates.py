@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import func, insert, or_, update
+from sqlalchemy import and_, func, insert, or_, update
 from sqlmodel import Session, select
 
 from xcert_app.clock import clock
@@ -330,7 +330,7 @@ class GridQuery:
     page_size: int = 20
 
 
-def _filtered(statement, school_id: int, query: GridQuery):
+def _filtered(statement, school_id: int, query: GridQuery, dialect: str):
     statement = statement.where(
         Candidate.school_id == school_id, Candidate.kind == query.kind
     )
@@ -344,22 +344,37 @@ def _filtered(statement, school_id: int, query: GridQuery):
         statement = statement.where(Candidate.enrolment_year == query.enrolment_year)
     search = sheets.clean_text(query.search).replace(" ", "").upper()
     if search:
-        if any(ch.isdigit() for ch in search):
-            # Digits: a full ID number, its start, or its last digits.
-            statement = statement.where(
-                or_(
-                    Candidate.id_number.startswith(search, autoescape=True),
-                    Candidate.id_number.endswith(search, autoescape=True),
-                )
-            )
-        else:
-            statement = statement.where(
-                or_(
-                    Candidate.name.contains(search, autoescape=True),
-                    Candidate.name_pinyin.startswith(search, autoescape=True),
-                )
-            )
+        statement = statement.where(_search_condition(search, dialect))
     return statement
+
+
+def _prefix(column, text: str, dialect: str):
+    condition = column.startswith(text, autoescape=True)
+    if dialect == "sqlite":
+        # SQLite's LIKE cannot use an index; the byte-order range can, and on
+        # SQLite every string that starts with ``text`` sorts inside it.
+        condition = and_(column >= text, column < text + "\U0010ffff", condition)
+    return condition
+
+
+def _search_condition(search: str, dialect: str):
+    """Match an ID number by its start or its last digits, or a name by its start."""
+    if any(ch.isdigit() for ch in search):
+        if len(search) >= 7:
+            return _prefix(Candidate.id_number, search, dialect)
+        # NOTE: a search by the last digits reads every ID number of the school
+        # in the grid index, because no index helps a suffix match.
+        if dialect == "sqlite":
+            suffix = func.substr(Candidate.id_number, -len(search)) == search
+        else:
+            suffix = Candidate.id_number.endswith(search, autoescape=True)
+        return or_(suffix, Candidate.id_number.startswith(search, autoescape=True))
+    if search.isascii():
+        return or_(
+            Candidate.name_pinyin.startswith(search, autoescape=True),
+            Candidate.name.contains(search, autoescape=True),
+        )
+    return _prefix(Candidate.name, search, dialect)
 
 
 def grid_row(row) -> dict:
@@ -383,14 +398,23 @@ def grid_row(row) -> dict:
 
 
 def list_candidates(
-    session: Session, *, actor: Actor, query: GridQuery
-) -> tuple[list[dict], int]:
-    """Return one page of the school's candidates and the number matching the filters."""
+    session: Session, *, actor: Actor, query: GridQuery, count: bool = True
+) -> tuple[list[dict], int | None]:
+    """Return one page of the school's candidates and the number matching the filters.
+
+    Paging and sorting do not change the number, so callers pass ``count=False``
+    for them and get None in its place.
+    """
     school_id = require_school(actor)
     _check_kind(query.kind)
-    total = session.exec(
-        _filtered(select(func.count()).select_from(Candidate), school_id, query)
-    ).one()
+    dialect = session.get_bind().dialect.name
+    total = None
+    if count:
+        total = session.exec(
+            _filtered(
+                select(func.count()).select_from(Candidate), school_id, query, dialect
+            )
+        ).one()
     column = SORTABLE.get(query.sort, Candidate.id_number)
     order = (
         [column.desc(), Candidate.id.desc()]
@@ -419,6 +443,7 @@ def list_candidates(
         ),
         school_id,
         query,
+        dialect,
     )
     statement = statement.order_by(*order).offset((page - 1) * page_size)
     rows = session.exec(statement.limit(page_size)).all()
@@ -448,7 +473,8 @@ def export_candidates(session: Session, *, actor: Actor, query: GridQuery) -> by
     """Return every candidate matching the grid's filters as a re-importable .xlsx."""
     started = time.perf_counter()
     school_id = require_school(actor)
-    statement = _filtered(select(Candidate), school_id, query).order_by(
+    dialect = session.get_bind().dialect.name
+    statement = _filtered(select(Candidate), school_id, query, dialect).order_by(
         Candidate.id_number
     )
     rows = []
