@@ -59,7 +59,7 @@ ProgressCallback = Callable[[int, int], None]
 
 @dataclass
 class ImportReport:
-    """What a check or an import found and did, row by row for the refused rows."""
+    """The outcome of a check or an import: counts, and the rejected rows with reasons."""
 
     file_format: str = ""
     sheet_name: str = ""
@@ -159,7 +159,7 @@ def _plan(
             continue
         if known["kind"] != kind.value:
             other = KIND_LABELS[CandidateKind(known["kind"])]
-            row.refuse(
+            row.reject(
                 "id_number",
                 f"第 {row.number} 行：证件号码 {values['id_number']} 已登记为本校"
                 f"{other}，请在“{other}”中修改该考生，或删除本行",

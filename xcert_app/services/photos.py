@@ -1,7 +1,7 @@
 """Candidate photos: archive import and single upload, checked, normalised and stored.
 
 Archives are read entry by entry in memory and never extracted, so a member name
-such as ``../../x.jpg`` cannot reach the file system; only the base name is used
+such as ``../../x.jpg`` cannot reach the file system. Only the base name is used
 to find the ID number. Every photo is decoded in full, turned upright, checked
 and stored re-encoded as a 295×413 JPEG through ``services/storage.py``.
 """
@@ -13,7 +13,7 @@ import time
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import asdict, dataclass, field
 
 from PIL import Image, ImageOps
@@ -52,7 +52,7 @@ ProgressCallback = Callable[[int, int], None]
 
 
 class PhotoRejected(Exception):
-    """A photo was refused; the message says why and how to fix it."""
+    """A rejected photo; the message gives the reason and how to fix it."""
 
 
 @dataclass
@@ -66,7 +66,7 @@ class Photo:
 
 @dataclass
 class PhotoReport:
-    """What an archive import did: matched, replaced, refused with reasons, unmatched."""
+    """The outcome of an archive import: matched, replaced, refused with reasons, unmatched."""
 
     entries: int = 0
     matched: int = 0
@@ -119,7 +119,7 @@ def base_name(name: str) -> str:
     return re.split(r"[/\\]", name.rstrip("/\\"))[-1]
 
 
-def id_from_name(name: str, known: set[str]) -> str | None:
+def id_from_name(name: str, known: Container[str]) -> str | None:
     """Find the ID number in a file name: the whole stem, or 18 characters inside it."""
     stem = unicodedata.normalize("NFKC", base_name(name)).rsplit(".", 1)[0]
     stem = stem.strip().upper()
@@ -342,6 +342,38 @@ def _open_archive(data: bytes) -> zipfile.ZipFile:
     return archive
 
 
+def _import_entry(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    candidates: dict[str, dict],
+    used: dict[str, str],
+    report: PhotoReport,
+) -> tuple[str, Photo] | None:
+    """Match and check one member; return its ID number and photo, or None if skipped."""
+    name = entry_name(info)
+    if is_junk(name):
+        report.skipped += 1
+        return None
+    report.entries += 1
+    number = id_from_name(name, candidates)
+    if number is None or number not in candidates:
+        report.unmatched.append(name)
+        return None
+    if number in used:
+        reason = f"与 {used[number]} 是同一考生的照片，已使用前一张"
+        report.refused.append({"file": name, "reason": reason})
+        return None
+    try:
+        photo = check_photo(_read_entry(archive, info))
+    except PhotoRejected as error:
+        report.refused.append({"file": name, "reason": str(error)})
+        return None
+    used[number] = name
+    report.matched += 1
+    report.replaced += bool(candidates[number]["photo_file_id"])
+    return number, photo
+
+
 def import_archive(
     session: Session,
     *,
@@ -365,49 +397,25 @@ def import_archive(
             ).where(Candidate.school_id == school_id)
         )
     }
-    known = set(candidates)
     report = PhotoReport()
     changes: list[dict] = []
     used: dict[str, str] = {}
     infos = [info for info in archive.infolist() if not info.is_dir()]
     for index, info in enumerate(infos, start=1):
-        name = entry_name(info)
-        if is_junk(name):
-            report.skipped += 1
-            continue
-        report.entries += 1
-        number = id_from_name(name, known)
-        if number is None or number not in known:
-            report.unmatched.append(name)
-        elif number in used:
-            report.refused.append(
-                {
-                    "file": name,
-                    "reason": f"与 {used[number]} 是同一考生的照片，已使用前一张",
-                }
+        change = _import_entry(archive, info, candidates, used, report)
+        if change is not None:
+            changes.append(
+                _store(
+                    session,
+                    school_id=school_id,
+                    candidate=candidates[change[0]],
+                    photo=change[1],
+                    name=base_name(entry_name(info)),
+                )
             )
-        else:
-            try:
-                photo = check_photo(_read_entry(archive, info))
-            except PhotoRejected as error:
-                report.refused.append({"file": name, "reason": str(error)})
-            else:
-                used[number] = name
-                candidate = candidates[number]
-                changes.append(
-                    _store(
-                        session,
-                        school_id=school_id,
-                        candidate=candidate,
-                        photo=photo,
-                        name=base_name(name),
-                    )
-                )
-                report.matched += 1
-                report.replaced += bool(candidate["photo_file_id"])
-                report.needs_confirmation += (
-                    changes[-1]["verification_status"] == "needs_confirmation"
-                )
+            report.needs_confirmation += (
+                changes[-1]["verification_status"] == "needs_confirmation"
+            )
         if progress and index % 50 == 0:
             progress(index, len(infos))
     if changes:

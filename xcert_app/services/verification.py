@@ -24,7 +24,7 @@ _LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z .'-]*$")
 
 @dataclass(frozen=True)
 class CandidateFacts:
-    """What a verifier looks at; built from a row or an import line without the ORM."""
+    """The facts a verifier checks, built from a stored row or from an import line."""
 
     name: str
     id_type: str

@@ -160,7 +160,7 @@ _OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
 
 @dataclass
 class CheckedRow:
-    """One data row after the checks: clean values or the reasons it was refused."""
+    """One data row after the checks: clean values or the reasons it was rejected."""
 
     number: int
     raw: list
@@ -170,7 +170,7 @@ class CheckedRow:
     field_errors: dict[str, str] = field(default_factory=dict)
     pinyin_given: bool = True
 
-    def refuse(self, field_name: str, message: str) -> None:
+    def reject(self, field_name: str, message: str) -> None:
         self.errors.append(message)
         self.field_errors.setdefault(field_name, message)
 
@@ -275,16 +275,16 @@ def check_row(row: SheetRow, columns: dict[str, int], kind: str) -> CheckedRow:
 
     values["name"] = text("name")
     if not values["name"]:
-        checked.refuse("name", f"{_where(row.number, '姓名')}为空，请填写考生姓名")
+        checked.reject("name", f"{_where(row.number, '姓名')}为空，请填写考生姓名")
     elif len(values["name"]) > 30:
-        checked.refuse("name", f"{_where(row.number, '姓名')}超过 30 个字，请核对")
+        checked.reject("name", f"{_where(row.number, '姓名')}超过 30 个字，请核对")
 
     id_type_text = text("id_type")
     id_type = (
         _choice(id_type_text, ID_TYPES, ID_TYPE_ALIASES) if id_type_text else ID_CARD
     )
     if id_type is None:
-        checked.refuse(
+        checked.reject(
             "id_type",
             f"{_where(row.number, '证件类型')}“{id_type_text}”不在可选范围内，"
             f"请从下拉列表中选择：{'、'.join(ID_TYPES)}",
@@ -295,25 +295,25 @@ def check_row(row: SheetRow, columns: dict[str, int], kind: str) -> CheckedRow:
         cell(row, columns, "id_number"), row.number, id_type
     )
     if problem:
-        checked.refuse("id_number", problem)
+        checked.reject("id_number", problem)
 
     mobile = text("mobile").replace(" ", "").replace("-", "")
     mobile = mobile.removeprefix("+86").removeprefix("0086")
     values["mobile"] = mobile
     if not mobile:
         if "mobile" in required:
-            checked.refuse(
+            checked.reject(
                 "mobile", f"{_where(row.number, '手机号码')}为空，请填写考生本人手机号"
             )
     elif not is_valid_mobile(mobile):
-        checked.refuse(
+        checked.reject(
             "mobile",
             f"{_where(row.number, '手机号码')}“{mobile}”不是 11 位手机号，请核对",
         )
 
     values["major"] = text("major")
     if not values["major"] and "major" in required:
-        checked.refuse(
+        checked.reject(
             "major", f"{_where(row.number, headers['major'])}为空，请填写专业名称"
         )
 
@@ -322,7 +322,7 @@ def check_row(row: SheetRow, columns: dict[str, int], kind: str) -> CheckedRow:
     if level_text:
         level = _choice(level_text, PROGRAMME_LEVELS, LEVEL_ALIASES)
         if level is None:
-            checked.refuse(
+            checked.reject(
                 "programme_level",
                 f"{_where(row.number, '专业层次')}“{level_text}”不在可选范围内，"
                 f"请从下拉列表中选择：{'、'.join(PROGRAMME_LEVELS)}",
@@ -330,7 +330,7 @@ def check_row(row: SheetRow, columns: dict[str, int], kind: str) -> CheckedRow:
         else:
             values["programme_level"] = level
     elif "programme_level" in required:
-        checked.refuse(
+        checked.reject(
             "programme_level",
             f"{_where(row.number, '专业层次')}为空，请从下拉列表中选择",
         )
@@ -340,9 +340,9 @@ def check_row(row: SheetRow, columns: dict[str, int], kind: str) -> CheckedRow:
     if text_value(year_cell):
         values["enrolment_year"], problem = _year(year_cell, row.number)
         if problem:
-            checked.refuse("enrolment_year", problem)
+            checked.reject("enrolment_year", problem)
     elif "enrolment_year" in required:
-        checked.refuse(
+        checked.reject(
             "enrolment_year", f"{_where(row.number, '入学年份')}为空，请填写 4 位年份"
         )
 
@@ -371,7 +371,7 @@ def _mark_duplicates(rows: list[CheckedRow]) -> None:
             continue
         same = first.values == row.values and not first.errors
         if same:
-            row.refuse(
+            row.reject(
                 "id_number",
                 f"第 {row.number} 行与第 {first.number} 行是同一人（证件号码 {number}），"
                 f"已按第 {first.number} 行导入，请删除本行",
@@ -382,9 +382,9 @@ def _mark_duplicates(rows: list[CheckedRow]) -> None:
                 f"第 {first.number} 行与第 {row.number} 行证件号码相同（{number}）"
                 "但其他信息不同，请核对后只保留正确的一行"
             )
-            row.refuse("id_number", message)
+            row.reject("id_number", message)
             if message not in first.errors:
-                first.refuse("id_number", message)
+                first.reject("id_number", message)
 
 
 def _text_cell(worksheet, row: int, column: int, value: object) -> None:
@@ -430,8 +430,8 @@ def build_template(kind: str) -> bytes:
         letter = sheet.cell(row=1, column=position).column_letter
         sheet.column_dimensions[letter].width = 22 if name == "id_number" else 14
         if name in ("id_number", "mobile", "name_pinyin"):
-            # A column style, not 5,000 formatted cells: Excel applies it to every
-            # cell typed in the column, and the sheet's used range stays the header.
+            # A column style makes Excel format every cell typed in the column as
+            # text, while the sheet's used range stays at the header row.
             sheet.column_dimensions[letter].number_format = "@"
         options = {"id_type": ID_TYPES, "programme_level": PROGRAMME_LEVELS}.get(name)
         if options:

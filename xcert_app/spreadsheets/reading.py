@@ -3,7 +3,7 @@
 Schools send .xlsx, old .xls and CSV files in UTF-8 (with or without BOM) or
 GB18030, often renamed, with title rows above the header and stray invisible
 characters in cells. This module turns any of them into numbered rows of cleaned
-values and refuses everything else with a message that says what the file is.
+values and rejects everything else with a message that names what the file is.
 """
 
 import csv
@@ -23,15 +23,15 @@ XLS = "xls"
 CSV = "csv"
 
 HEADER_SEARCH_ROWS = 30
-# Zero-width characters, BOM, soft hyphen, bidi marks and other format characters
-# (Unicode category Cf) are removed; C0/C1 controls other than whitespace too.
+# Zero-width characters, BOM, soft hyphen and bidi marks are removed, and so are
+# C0/C1 control characters other than whitespace.
 _INVISIBLE = re.compile(
     r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"\s+")
 # Text made only of printable ASCII and common Han characters, with single inner
-# spaces, is already clean; most cells are, so they skip the full normalisation.
+# spaces, is already clean. Most cells are, so they skip the full normalisation.
 _NEEDS_CLEANING = re.compile(r"[^\u0020-\u007e\u4e00-\u9fff]|^ | $|  ")
 
 
@@ -75,7 +75,7 @@ def header_key(value: object) -> str:
 
 
 def detect_format(data: bytes) -> str:
-    """Return ``xlsx``, ``xls`` or ``csv`` from the file's bytes, whatever its name says.
+    """Return ``xlsx``, ``xls`` or ``csv`` from the file's bytes, whatever its name.
 
     Raises ``ServiceError`` naming what the file really is when it is none of them.
     """
