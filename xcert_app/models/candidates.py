@@ -3,6 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from xcert_app.models.base import created_at_field, json_field, time_field
@@ -31,7 +32,14 @@ VERIFICATION_LABELS = {
 class Candidate(SQLModel, table=True):
     """One person per school, whatever the number of exams they sit."""
 
-    __table_args__ = (UniqueConstraint("school_id", "id_number"),)
+    __table_args__ = (
+        UniqueConstraint("school_id", "id_number"),
+        # The candidate grid filters by school and kind, then sorts or counts; these
+        # keep a page of 200,000 candidates from scanning the table.
+        Index("ix_candidate_grid_id_number", "school_id", "kind", "id_number"),
+        Index("ix_candidate_grid_name", "school_id", "kind", "name"),
+        Index("ix_candidate_grid_status", "school_id", "kind", "verification_status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     school_id: int = Field(foreign_key="organisation.id", index=True)
@@ -45,6 +53,12 @@ class Candidate(SQLModel, table=True):
     programme_level: str = Field(default="", max_length=16, index=True)
     enrolment_year: int | None = Field(default=None, index=True)
     photo_file_id: int | None = Field(default=None, foreign_key="storedfile.id")
+    # A small JPEG of the photo for the candidate grid.
+    photo_thumbnail_file_id: int | None = Field(
+        default=None, foreign_key="storedfile.id"
+    )
+    # What the photo check found (e.g. background not red); verification reads it.
+    photo_problems: list = json_field(list)
     verification_status: str = Field(
         default=VerificationStatus.PENDING, max_length=24, index=True
     )

@@ -1,0 +1,207 @@
+"""Photo archives and single photos: the real-world case archives and the photo checks."""
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlmodel import select
+
+from tests.factories_candidates import make_candidate, photo, school_admin
+from xcert_app.models.candidates import Candidate, VerificationStatus
+from xcert_app.models.files import StoredFile
+from xcert_app.services import photos, storage
+from xcert_app.services.errors import ServiceError
+
+CASES = Path(os.environ.get("XCERT_CASES_DIR", "/work/shared/cases")) / "photos"
+IDS = [
+    "110101199003071233",
+    "11010119900307125X",
+    "110105200201010010",
+    "320102200305060020",
+    "370285200407081231",
+]
+
+
+@pytest.fixture
+def actor(session):
+    actor = school_admin(session)
+    for index, number in enumerate(IDS):
+        make_candidate(session, actor, name=f"考生{'一二三四五'[index]}", number=number)
+    return actor
+
+
+def run(session, actor, data: bytes) -> photos.PhotoReport:
+    return photos.import_archive(session, actor=actor, data=data)
+
+
+def case(name: str) -> bytes:
+    return (CASES / name).read_bytes()
+
+
+def zipped(entries: dict[str, bytes]) -> bytes:
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return output.getvalue()
+
+
+def stored_photo(session, number: str) -> Image.Image:
+    candidate = session.exec(
+        select(Candidate).where(Candidate.id_number == number)
+    ).one()
+    stored = session.get(StoredFile, candidate.photo_file_id)
+    return Image.open(io.BytesIO(storage.read_bytes(stored)))
+
+
+def test_gbk_names_matched_and_unmatched_spelled(session, actor):
+    report = run(session, actor, case("p01-gbk-file-names.zip"))
+    assert report.matched == 2
+    assert report.unmatched == ["照片/无名.jpg"]
+    assert report.refused == []
+
+
+def test_os_junk_skipped_silently(session, actor):
+    report = run(session, actor, case("p02-macos-and-windows-junk.zip"))
+    assert report.matched == 1
+    assert report.refused == []
+    assert report.unmatched == []
+    assert report.skipped == 3
+
+
+def test_rotated_mislabelled_and_heic(session, actor):
+    report = run(session, actor, case("p03-rotated-mislabelled-uppercase.zip"))
+    assert report.matched == 3
+    assert len(report.refused) == 1
+    refused = report.refused[0]
+    assert refused["file"] == "320102200305060020.jpeg"
+    assert "HEIC" in refused["reason"]
+    assert "JPG" in refused["reason"]
+    for number in IDS[:3]:
+        image = stored_photo(session, number)
+        assert image.size == (295, 413)
+        assert image.format == "JPEG"
+        assert image.getexif().get(0x0112) is None
+
+
+def test_rotated_photo_stored_as_viewers_show_it(session, actor):
+    run(session, actor, case("p03-rotated-mislabelled-uppercase.zip"))
+    image = stored_photo(session, IDS[0]).convert("RGB")
+    with zipfile.ZipFile(
+        io.BytesIO(case("p03-rotated-mislabelled-uppercase.zip"))
+    ) as z:
+        original = Image.open(io.BytesIO(z.read(f"{IDS[0]}.jpg")))
+        assert original.size == (413, 295)
+        assert original.getexif().get(0x0112) == 6
+        # Orientation 6 means "turn 90 degrees clockwise to display".
+        expected = original.transpose(Image.Transpose.ROTATE_270).convert("RGB")
+    for point in ((5, 5), (60, 200), (200, 200), (289, 407)):
+        stored_pixel = image.getpixel(point)
+        expected_pixel = expected.getpixel(point)
+        difference = max(
+            abs(a - b) for a, b in zip(stored_pixel, expected_pixel, strict=True)
+        )
+        assert difference < 40, point
+
+
+def test_path_traversal_writes_nothing_outside(session, actor, tmp_path):
+    root = storage.storage_root()
+    before = set(root.parent.iterdir())
+    report = run(session, actor, case("p04-path-traversal.zip"))
+    assert report.matched == 2
+    assert set(root.parent.iterdir()) == before
+    paths = session.exec(select(StoredFile.relative_path)).all()
+    assert all(".." not in path and not path.startswith("/") for path in paths)
+
+
+def test_replaced_photo_counted(session, actor):
+    data = zipped({f"{IDS[0]}.jpg": photo()})
+    run(session, actor, data)
+    report = run(session, actor, data)
+    assert report.replaced == 1
+
+
+def test_red_photo_verifies_candidate(session, actor):
+    run(session, actor, zipped({f"{IDS[0]}.jpg": photo()}))
+    candidate = session.exec(
+        select(Candidate).where(Candidate.id_number == IDS[0])
+    ).one()
+    assert candidate.verification_status == VerificationStatus.VERIFIED
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (photo()[:2000], "不完整"),
+        (photo(size=(413, 295)), "295×413"),
+        (photo(size=(100, 140)), "295×413"),
+        (photo(file_format="GIF"), "GIF"),
+        (photo(file_format="PNG", mode="RGBA", background=(0, 0, 0)), ""),
+        (b"not an image at all", "未知"),
+    ],
+)
+def test_bad_photos_refused_with_reason(data, reason):
+    if reason == "":
+        photos.check_photo(data)
+        return
+    with pytest.raises(photos.PhotoRejected, match=reason):
+        photos.check_photo(data)
+
+
+def test_transparent_png_refused():
+    image = Image.new("RGBA", (295, 413), (0, 0, 0, 0))
+    output = io.BytesIO()
+    image.save(output, "PNG")
+    with pytest.raises(photos.PhotoRejected, match="透明"):
+        photos.check_photo(output.getvalue())
+
+
+def test_cmyk_and_palette_converted():
+    for mode in ("CMYK", "P", "L"):
+        file_format = "JPEG" if mode in ("CMYK", "L") else "PNG"
+        checked = photos.check_photo(photo(mode=mode, file_format=file_format))
+        assert Image.open(io.BytesIO(checked.jpeg)).mode == "RGB"
+
+
+def test_small_size_difference_normalised():
+    checked = photos.check_photo(photo(size=(300, 420)))
+    assert Image.open(io.BytesIO(checked.jpeg)).size == (295, 413)
+
+
+def test_decompression_bomb_refused():
+    image = Image.new("L", (6000, 8400), 0)
+    output = io.BytesIO()
+    image.save(output, "PNG")
+    with pytest.raises(photos.PhotoRejected, match="过大"):
+        photos.check_photo(output.getvalue())
+
+
+def test_oversized_entry_refused(session, actor):
+    big = photo() + b"\x00" * (5 * 1024 * 1024)
+    report = run(session, actor, zipped({f"{IDS[0]}.jpg": big}))
+    assert report.matched == 0
+    assert "5 MB" in report.refused[0]["reason"]
+
+
+def test_not_a_zip_refused(session, actor):
+    with pytest.raises(ServiceError, match=".zip"):
+        run(session, actor, b"Rar!\x1a\x07\x00")
+
+
+def test_id_not_in_school_unmatched(session, actor):
+    report = run(session, actor, zipped({"370285200407081232.jpg": photo()}))
+    assert report.unmatched == ["370285200407081232.jpg"]
+
+
+def test_thumbnails_only_for_own_school(session, actor):
+    run(session, actor, zipped({f"{IDS[0]}.jpg": photo()}))
+    candidate = session.exec(
+        select(Candidate).where(Candidate.id_number == IDS[0])
+    ).one()
+    file_id = candidate.photo_thumbnail_file_id
+    assert photos.thumbnails(session, actor=actor, file_ids=[file_id])
+    other = school_admin(session)
+    assert photos.thumbnails(session, actor=other, file_ids=[file_id]) == {}

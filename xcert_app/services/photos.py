@@ -1,0 +1,521 @@
+"""Candidate photos: archive import and single upload, checked, normalised and stored.
+
+Archives are read entry by entry in memory and never extracted, so a member name
+such as ``../../x.jpg`` cannot reach the file system. Only the base name is used
+to find the ID number. Every photo is decoded in full, turned upright, checked
+and stored re-encoded as a 295×413 JPEG through ``services/storage.py``.
+"""
+
+import io
+import logging
+import re
+import time
+import unicodedata
+import warnings
+import zipfile
+from collections.abc import Callable, Container
+from dataclasses import asdict, dataclass, field
+
+from PIL import Image, ImageOps
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from xcert_app.clock import clock
+from xcert_app.models.candidates import Candidate
+from xcert_app.models.files import StoredFile
+from xcert_app.services import audit, storage
+from xcert_app.services.actor import Actor, require_school
+from xcert_app.services.errors import NotFound, ServiceError
+from xcert_app.services.verification import CandidateFacts, get_verifier
+
+logger = logging.getLogger(__name__)
+
+PHOTO_WIDTH = 295
+PHOTO_HEIGHT = 413
+THUMBNAIL_SIZE = (60, 84)
+MAX_ENTRY_BYTES = 5 * 1024 * 1024
+MAX_ENTRIES = 20_000
+MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
+MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024
+# A 1-inch photo is small; anything above this many pixels is refused before
+# decoding so a tiny file cannot expand into gigabytes of memory.
+MAX_PIXELS = 24_000_000
+# Accepted shapes: the 295:413 aspect ratio within 6 %, and a sensible size.
+ASPECT_TOLERANCE = 0.06
+MIN_WIDTH = 250
+READ_CHUNK = 64 * 1024
+JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+_ID_IN_NAME = re.compile(r"\d{17}[\dX]")
+NOT_RED = "照片底色不是红色，请核对是否为红底小一寸照片"
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class PhotoRejected(Exception):
+    """A rejected photo; the message gives the reason and how to fix it."""
+
+
+@dataclass
+class Photo:
+    """A checked photo, ready to store."""
+
+    jpeg: bytes
+    thumbnail: bytes
+    problems: list[str]
+
+
+@dataclass
+class PhotoReport:
+    """The outcome of an archive import: matched, replaced, refused with reasons, unmatched."""
+
+    entries: int = 0
+    matched: int = 0
+    replaced: int = 0
+    refused: list[dict] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+    skipped: int = 0
+    needs_confirmation: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def entry_name(info: zipfile.ZipInfo) -> str:
+    """Return a member's name as its author saw it.
+
+    Without the UTF-8 flag (bit 11) Python decodes names as CP437; archives made
+    on Chinese Windows are GBK, and some tools write UTF-8 without the flag.
+    """
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
+        return info.filename
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
+
+
+def is_junk(name: str) -> bool:
+    """Tell whether a member is operating-system clutter rather than a photo."""
+    parts = [part for part in re.split(r"[/\\]", name) if part]
+    if not parts:
+        return True
+    base = parts[-1]
+    return (
+        "__MACOSX" in parts
+        or base.startswith("._")
+        or base.lower() in JUNK_NAMES
+        or base.startswith("~$")
+    )
+
+
+def base_name(name: str) -> str:
+    """Return the last component of a member name, whatever separator was used."""
+    return re.split(r"[/\\]", name.rstrip("/\\"))[-1]
+
+
+def id_from_name(name: str, known: Container[str]) -> str | None:
+    """Find the ID number in a file name: the whole stem, or 18 characters inside it."""
+    stem = unicodedata.normalize("NFKC", base_name(name)).rsplit(".", 1)[0]
+    stem = stem.strip().upper()
+    if stem in known:
+        return stem
+    for match in _ID_IN_NAME.finditer(stem):
+        if match.group(0) in known:
+            return match.group(0)
+    found = _ID_IN_NAME.search(stem)
+    return found.group(0) if found else None
+
+
+def sniff(data: bytes) -> str:
+    """Return the real image format from the first bytes: ``jpeg``, ``png`` or another name."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data[4:8] == b"ftyp":
+        brand = data[8:12]
+        if brand in (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"):
+            return "HEIC"
+        if brand in (b"avif", b"avis"):
+            return "AVIF"
+        return "视频或 MP4"
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return "WebP"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "GIF"
+    if data.startswith(b"BM"):
+        return "BMP"
+    if data.startswith((b"II*\x00", b"MM\x00*")):
+        return "TIFF"
+    if data.startswith(b"%PDF"):
+        return "PDF"
+    return "未知"
+
+
+def _format_problem(kind: str) -> str:
+    if kind == "HEIC":
+        return (
+            "照片实际是 HEIC 格式（苹果手机默认格式），系统只接受 JPG 或 PNG。"
+            "请在电脑上用“照片/预览”导出为 JPG，或在手机“设置-相机-格式”选“兼容性最佳”"
+            "后重拍，再重新打包上传"
+        )
+    return f"照片实际是 {kind} 格式，系统只接受 JPG 或 PNG，请另存为 JPG 后重新上传"
+
+
+def _opaque_rgb(image: Image.Image) -> Image.Image:
+    """Return an RGB image; transparent photos are refused, other modes converted."""
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        alpha = image.getchannel("A")
+        if alpha.getextrema()[0] < 250:
+            raise PhotoRejected(
+                "照片有透明背景，无法判断底色。请使用红色背景的照片，另存为 JPG 后重新上传"
+            )
+    if image.mode == "CMYK":
+        return image.convert("RGB")
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        image = image.convert("L")
+    return image.convert("RGB") if image.mode != "RGB" else image
+
+
+def _fit(image: Image.Image) -> Image.Image:
+    """Normalise to 295×413: crop a slightly different aspect ratio, then resize."""
+    width, height = image.size
+    target = PHOTO_WIDTH / PHOTO_HEIGHT
+    ratio = width / height
+    if abs(ratio - target) / target > ASPECT_TOLERANCE or width < MIN_WIDTH:
+        raise PhotoRejected(
+            f"照片为 {width}×{height} 像素，应为 {PHOTO_WIDTH}×{PHOTO_HEIGHT}（小一寸，"
+            "竖版）。请用照片工具裁剪或缩放到该尺寸后重新上传"
+        )
+    if (width, height) == (PHOTO_WIDTH, PHOTO_HEIGHT):
+        return image
+    return ImageOps.fit(
+        image, (PHOTO_WIDTH, PHOTO_HEIGHT), method=Image.Resampling.LANCZOS
+    )
+
+
+def is_red_background(image: Image.Image) -> bool:
+    """Judge the background from the top and side borders, where no person is."""
+    small = image.resize((30, 42), Image.Resampling.BOX)
+    pixels = small.load()
+    border = [(x, y) for x in range(30) for y in range(2)]
+    border += [(x, y) for x in (0, 1, 28, 29) for y in range(2, 26)]
+    red = 0
+    for x, y in border:
+        r, g, b = pixels[x, y]
+        if r >= 120 and r - max(g, b) >= 60:
+            red += 1
+    return red >= 0.6 * len(border)
+
+
+def check_photo(data: bytes) -> Photo:
+    """Decode, check and normalise one photo; raise ``PhotoRejected`` with the fix."""
+    if len(data) > MAX_ENTRY_BYTES:
+        raise PhotoRejected(
+            f"照片有 {len(data) / 1024 / 1024:.1f} MB，超过 5 MB，请压缩后重新上传"
+        )
+    kind = sniff(data)
+    if kind not in ("jpeg", "png"):
+        raise PhotoRejected(_format_problem(kind))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.width * image.height > MAX_PIXELS:
+                raise PhotoRejected(
+                    f"照片为 {image.width}×{image.height} 像素，过大，"
+                    f"请缩放到 {PHOTO_WIDTH}×{PHOTO_HEIGHT} 后重新上传"
+                )
+            image.load()
+    except PhotoRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise PhotoRejected("照片像素过多，疑似异常文件，请重新导出后上传") from error
+    except (OSError, SyntaxError, ValueError) as error:
+        raise PhotoRejected(
+            "照片文件不完整或已损坏，无法打开，请从原图重新导出 JPG 后上传"
+        ) from error
+    image = ImageOps.exif_transpose(image)
+    image = _fit(_opaque_rgb(image))
+    problems = [] if is_red_background(image) else [NOT_RED]
+    output = io.BytesIO()
+    image.save(output, "JPEG", quality=90, optimize=False)
+    thumbnail = io.BytesIO()
+    image.resize(THUMBNAIL_SIZE, Image.Resampling.BOX).save(
+        thumbnail, "JPEG", quality=80
+    )
+    return Photo(
+        jpeg=output.getvalue(), thumbnail=thumbnail.getvalue(), problems=problems
+    )
+
+
+def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """Read a member in chunks, stopping as soon as it exceeds the entry limit."""
+    if info.file_size > MAX_ENTRY_BYTES:
+        raise PhotoRejected(
+            f"照片有 {info.file_size / 1024 / 1024:.1f} MB，超过 5 MB，请压缩后重新上传"
+        )
+    chunks = []
+    size = 0
+    with archive.open(info) as member:
+        while chunk := member.read(READ_CHUNK):
+            size += len(chunk)
+            if size > MAX_ENTRY_BYTES:
+                raise PhotoRejected("照片解压后超过 5 MB，请压缩后重新上传")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _store(
+    session: Session, *, school_id: int, candidate: dict, photo: Photo, name: str
+) -> dict:
+    stored = storage.save_bytes(
+        session,
+        data=photo.jpeg,
+        kind="photo",
+        content_type="image/jpeg",
+        organisation_id=school_id,
+        original_name=name,
+        suffix=".jpg",
+    )
+    thumbnail = storage.save_bytes(
+        session,
+        data=photo.thumbnail,
+        kind="photo_thumb",
+        content_type="image/jpeg",
+        organisation_id=school_id,
+        suffix=".jpg",
+    )
+    result = get_verifier().verify(
+        CandidateFacts(
+            name=candidate["name"],
+            id_type=candidate["id_type"],
+            id_number=candidate["id_number"],
+            has_photo=True,
+            photo_problems=tuple(photo.problems),
+        )
+    )
+    now = clock.now()
+    return {
+        "id": candidate["id"],
+        "photo_file_id": stored.id,
+        "photo_thumbnail_file_id": thumbnail.id,
+        "photo_problems": photo.problems,
+        "verification_status": result.status.value,
+        "verification_reasons": list(result.reasons),
+        "verified_at": now,
+        "confirmed_by_id": None,
+        "updated_at": now,
+    }
+
+
+def _open_archive(data: bytes) -> zipfile.ZipFile:
+    if len(data) > MAX_ARCHIVE_BYTES:
+        raise ServiceError("压缩包超过 1 GB，请分成几个压缩包上传")
+    if not data.startswith(b"PK"):
+        raise ServiceError(
+            "文件不是 .zip 压缩包（.rar、.7z 不支持），请把照片打包为 .zip 后上传"
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as error:
+        raise ServiceError(
+            "压缩包已损坏，无法读取，请重新打包为 .zip 后上传"
+        ) from error
+    infos = archive.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise ServiceError(
+            f"压缩包有 {len(infos)} 个文件，一次最多 {MAX_ENTRIES} 个，请分批上传"
+        )
+    if sum(info.file_size for info in infos) > MAX_TOTAL_BYTES:
+        raise ServiceError("压缩包解压后超过 2 GB，请分成几个压缩包上传")
+    if any(info.flag_bits & 0x1 for info in infos):
+        raise ServiceError("压缩包设置了密码，请取消密码后重新打包上传")
+    return archive
+
+
+def _import_entry(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    candidates: dict[str, dict],
+    used: dict[str, str],
+    report: PhotoReport,
+) -> tuple[str, Photo] | None:
+    """Match and check one member; return its ID number and photo, or None if skipped."""
+    name = entry_name(info)
+    if is_junk(name):
+        report.skipped += 1
+        return None
+    report.entries += 1
+    number = id_from_name(name, candidates)
+    if number is None or number not in candidates:
+        report.unmatched.append(name)
+        return None
+    if number in used:
+        reason = f"与 {used[number]} 是同一考生的照片，已使用前一张"
+        report.refused.append({"file": name, "reason": reason})
+        return None
+    try:
+        photo = check_photo(_read_entry(archive, info))
+    except PhotoRejected as error:
+        report.refused.append({"file": name, "reason": str(error)})
+        return None
+    used[number] = name
+    report.matched += 1
+    report.replaced += bool(candidates[number]["photo_file_id"])
+    return number, photo
+
+
+def import_archive(
+    session: Session,
+    *,
+    actor: Actor,
+    data: bytes,
+    progress: ProgressCallback | None = None,
+) -> PhotoReport:
+    """Import a .zip of ``<ID number>.jpg|png`` photos for the caller's school."""
+    started = time.perf_counter()
+    school_id = require_school(actor)
+    archive = _open_archive(data)
+    candidates = {
+        row.id_number: dict(row._mapping)
+        for row in session.exec(
+            select(
+                Candidate.id,
+                Candidate.name,
+                Candidate.id_type,
+                Candidate.id_number,
+                Candidate.photo_file_id,
+            ).where(Candidate.school_id == school_id)
+        )
+    }
+    report = PhotoReport()
+    changes: list[dict] = []
+    used: dict[str, str] = {}
+    infos = [info for info in archive.infolist() if not info.is_dir()]
+    for index, info in enumerate(infos, start=1):
+        change = _import_entry(archive, info, candidates, used, report)
+        if change is not None:
+            changes.append(
+                _store(
+                    session,
+                    school_id=school_id,
+                    candidate=candidates[change[0]],
+                    photo=change[1],
+                    name=base_name(entry_name(info)),
+                )
+            )
+            report.needs_confirmation += (
+                changes[-1]["verification_status"] == "needs_confirmation"
+            )
+        if progress and index % 50 == 0:
+            progress(index, len(infos))
+    if changes:
+        session.execute(update(Candidate), changes)
+    audit.record(
+        session,
+        actor=actor,
+        action="candidates.photos_import",
+        entity="candidate",
+        entity_id=f"school:{school_id}",
+        after={
+            "matched": report.matched,
+            "replaced": report.replaced,
+            "refused": len(report.refused),
+            "unmatched": len(report.unmatched),
+        },
+    )
+    logger.info(
+        "photo import school=%s entries=%d matched=%d replaced=%d refused=%d "
+        "unmatched=%d skipped=%d in %.2fs",
+        school_id,
+        report.entries,
+        report.matched,
+        report.replaced,
+        len(report.refused),
+        len(report.unmatched),
+        report.skipped,
+        time.perf_counter() - started,
+    )
+    return report
+
+
+def upload_photo(
+    session: Session, *, actor: Actor, candidate_id: int, data: bytes, file_name: str
+) -> Candidate:
+    """Store one photo for one candidate; raise ``ServiceError`` with the reason if refused."""
+    school_id = require_school(actor)
+    candidate = session.get(Candidate, candidate_id)
+    if candidate is None or candidate.school_id != school_id:
+        raise NotFound("考生不存在或不属于本校")
+    try:
+        photo = check_photo(data)
+    except PhotoRejected as error:
+        raise ServiceError(f"{file_name}：{error}") from error
+    values = _store(
+        session,
+        school_id=school_id,
+        candidate={
+            "id": candidate.id,
+            "name": candidate.name,
+            "id_type": candidate.id_type,
+            "id_number": candidate.id_number,
+        },
+        photo=photo,
+        name=file_name,
+    )
+    replaced = bool(candidate.photo_file_id)
+    for key, value in values.items():
+        setattr(candidate, key, value)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="candidate.photo_upload",
+        entity="candidate",
+        entity_id=candidate.id,
+        after={"replaced": replaced, "status": candidate.verification_status},
+    )
+    return candidate
+
+
+def photo_bytes(
+    session: Session, *, actor: Actor, candidate_id: int, thumbnail: bool = False
+) -> bytes | None:
+    """Return a candidate's stored photo (or thumbnail) for the school's own accounts."""
+    school_id = require_school(actor)
+    candidate = session.get(Candidate, candidate_id)
+    if candidate is None or candidate.school_id != school_id:
+        raise NotFound("考生不存在或不属于本校")
+    file_id = (
+        candidate.photo_thumbnail_file_id if thumbnail else candidate.photo_file_id
+    )
+    if not file_id:
+        return None
+    stored = session.get(StoredFile, file_id)
+    return storage.read_bytes(stored) if stored else None
+
+
+def thumbnails(
+    session: Session, *, actor: Actor, file_ids: list[int]
+) -> dict[int, bytes]:
+    """Return thumbnails by file id, only those that belong to the caller's school."""
+    school_id = require_school(actor)
+    if not file_ids:
+        return {}
+    rows = session.exec(
+        select(StoredFile).where(
+            StoredFile.id.in_(file_ids),
+            StoredFile.organisation_id == school_id,
+            StoredFile.kind == "photo_thumb",
+        )
+    ).all()
+    return {row.id: storage.read_bytes(row) for row in rows}
