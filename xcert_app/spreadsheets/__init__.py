@@ -1,0 +1,1 @@
+"""Excel templates, imports with row reports, and exports."""
