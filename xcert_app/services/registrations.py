@@ -102,11 +102,13 @@ class ImportReport:
     @property
     def summary(self) -> str:
         """One Chinese sentence for a toast or the command line."""
-        if not self.applied and self.refused:
+        if not self.applied and self.all_or_nothing and self.refused:
             return (
                 f"共 {self.rows} 行，{len(self.refused)} 行不符合要求；"
                 "已选择“全部通过才导入”，本次未做任何修改"
             )
+        if not self.applied:
+            return f"共 {self.rows} 行，没有符合要求的行，本次未做任何修改"
         return (
             f"共 {self.rows} 行，成功 {self.accepted_rows} 行（{self.changed} 条报考），"
             f"未通过 {len(self.refused)} 行"
