@@ -12,3 +12,11 @@ def login_with_next(path: str) -> str:
     if not path or path == LOGIN:
         return LOGIN
     return f"{LOGIN}?next={path}"
+
+
+# Registrations and payment orders
+REGISTRATIONS = "/registrations"
+PAYMENTS = "/payments"
+ORG_REGISTRATIONS = "/org/registrations"
+ORG_PAYMENTS = "/org/payments"
+ORG_FEES = "/org/fees"
