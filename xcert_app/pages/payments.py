@@ -175,7 +175,13 @@ class SchoolPaymentsState(SessionState):
     @shows_service_errors
     def set_plan(self, value: str):
         self.plan_id = value
+        self._follow_fee_basis()
         self._load_orders()
+
+    def _follow_fee_basis(self) -> None:
+        plan = next((p for p in self.plans if p["value"] == self.plan_id), None)
+        if plan and plan["fee_basis"]:
+            self.import_kind = plan["fee_basis"]
 
     @rx.event
     def set_import_kind(self, value: str):
@@ -199,6 +205,9 @@ class SchoolPaymentsState(SessionState):
             self.plans = registrations.plan_choices(session, actor=actor)
         if self.plans and self.plan_id not in {p["value"] for p in self.plans}:
             self.plan_id = self.plans[0]["value"]
+        self.report_summary = ""
+        self.report_rows = []
+        self._follow_fee_basis()
         self._load_orders()
 
     def _load_orders(self) -> None:

@@ -165,6 +165,8 @@ class RegistrationsState(SessionState):
             self.plans = registrations.plan_choices(session, actor=actor)
         if self.plans and self.plan_id not in {p["value"] for p in self.plans}:
             self.plan_id = self.plans[0]["value"]
+        self.report_summary = ""
+        self.report_rows = []
         self._load_choices()
         self._load_rows()
 

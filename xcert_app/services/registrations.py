@@ -878,7 +878,9 @@ def list_registrations(
     query = _scoped_query(actor, filters, with_status=True)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     found = session.exec(
-        query.order_by(Registration.id.desc()).offset(offset).limit(limit)
+        query.order_by(Registration.candidate_id.desc(), Subject.code)
+        .offset(offset)
+        .limit(limit)
     ).all()
     unfiltered = _scoped_query(actor, filters, with_status=False).subquery()
     counts = dict(
@@ -981,21 +983,27 @@ def export_registrations(
 
 
 def plan_choices(session: Session, *, actor: Actor) -> list[dict[str, str]]:
-    """Return the exam plans the caller works with, newest first, as select options."""
+    """Return the exam plans the caller works with, newest first, as select options.
+
+    Each option also carries the registration window and the organisation's fee basis.
+    """
     query = select(ExamPlan).order_by(ExamPlan.registration_start.desc())
     if actor.role == Role.ORG_ADMIN:
         query = query.where(ExamPlan.org_id == actor.organisation_id)
     else:
         require_school(actor)
         query = query.where(ExamPlan.is_published)
+    found = session.exec(query.limit(200)).all()
+    bases = _names(session, Organisation, "fee_basis", {plan.org_id for plan in found})
     return [
         {
             "value": str(plan.id),
             "label": f"{plan.code} {plan.name}",
             "window": f"{format_beijing(plan.registration_start)} 至 "
             f"{format_beijing(plan.registration_end)}",
+            "fee_basis": bases.get(plan.org_id, ""),
         }
-        for plan in session.exec(query.limit(200)).all()
+        for plan in found
     ]
 
 
