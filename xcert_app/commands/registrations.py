@@ -35,7 +35,7 @@ def register(commands) -> None:
     importer.add_argument(
         "--all-or-nothing",
         action="store_true",
-        help="write nothing when any row is refused (default: valid rows go in)",
+        help="write nothing when any row is rejected (default: valid rows are written)",
     )
     importer.add_argument(
         "--json", action="store_true", help="print the report as JSON"

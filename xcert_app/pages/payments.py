@@ -1,30 +1,28 @@
-"""Payment order pages: the school's orders, the organisation's confirmation queue,
-its fee table, and its registrations per school and subject."""
+"""Payment order pages: the school's orders and the organisation's confirmation queue."""
 
 import asyncio
 
 import reflex as rx
 
 from xcert_app import routes
-from xcert_app.components.page import page
-from xcert_app.db import session_scope
-from xcert_app.models.accounts import Role
-from xcert_app.models.registrations import OrderStatus
-from xcert_app.pages.registrations import (
+from xcert_app.components.imports import (
     ALL,
     read_upload,
     report_rows,
     report_table,
     select_box,
-    template_download,
     upload_box,
 )
-from xcert_app.services import accounts, payments, registrations
+from xcert_app.components.page import page
+from xcert_app.db import session_scope
+from xcert_app.models.accounts import Role
+from xcert_app.models.registrations import OrderStatus
+from xcert_app.pages.registrations import template_download
+from xcert_app.services import accounts, payments, registration_lists
 from xcert_app.services.actor import SCHOOL_ROLES
 from xcert_app.services.errors import ServiceError, ValidationError
 from xcert_app.services.payments import ORDER_STATUS_LABELS
-from xcert_app.services.registrations import ImportReport, RegistrationFilter
-from xcert_app.spreadsheets import registrations as sheets
+from xcert_app.services.registrations import ImportReport
 from xcert_app.spreadsheets.registrations import ImportKind
 from xcert_app.state import SessionState, shows_service_errors
 
@@ -202,7 +200,7 @@ class SchoolPaymentsState(SessionState):
             actor = self.current_actor(session)
             if actor is None or actor.role not in SCHOOL_ROLES:
                 return
-            self.plans = registrations.plan_choices(session, actor=actor)
+            self.plans = registration_lists.plan_choices(session, actor=actor)
         if self.plans and self.plan_id not in {p["value"] for p in self.plans}:
             self.plan_id = self.plans[0]["value"]
         self.report_summary = ""
@@ -619,291 +617,6 @@ def org_payments_page() -> rx.Component:
         _order_table(state.orders, _org_actions),
         _lines_table(state.lines_title, state.lines),
         _reject_dialog(),
-        width="100%",
-        spacing="4",
-    )
-
-
-# ------------------------------------------------------------------- fee table
-
-
-class FeesState(SessionState):
-    """The organisation's payment settings and fee table."""
-
-    requires_payment: bool = False
-    fee_basis: str = "subject"
-    rows: list[dict[str, str]] = []
-    inputs: dict[str, str] = {}
-
-    @rx.event
-    def set_requires_payment(self, value: bool):
-        self.requires_payment = value
-
-    @rx.event
-    def set_fee_basis(self, value: str):
-        self.fee_basis = value
-
-    @rx.event
-    def set_input(self, key: str, value: str):
-        self.inputs[key] = value
-
-    @rx.event
-    @shows_service_errors
-    def load(self):
-        with session_scope() as session:
-            actor = self.current_actor(session)
-            if actor is None or actor.role != Role.ORG_ADMIN:
-                return
-            current = payments.payment_settings(session, actor=actor)
-            found = payments.fee_table(session, actor=actor)
-        self.requires_payment = bool(current["requires_payment"])
-        self.fee_basis = str(current["fee_basis"])
-        self.rows = [
-            {
-                "key": row.key,
-                "certificate": row.certificate_name,
-                "level": row.level,
-                "subject": row.subject,
-                "amount": row.amount,
-            }
-            for row in found
-        ]
-        self.inputs = {row.key: row.amount for row in found}
-
-    @rx.event
-    @shows_service_errors
-    def save_settings(self):
-        with session_scope() as session:
-            actor = self.require_actor(session)
-            payments.set_payment_settings(
-                session,
-                actor=actor,
-                requires_payment=self.requires_payment,
-                fee_basis=self.fee_basis,
-            )
-        return rx.toast.success("收费设置已保存")
-
-    @rx.event
-    @shows_service_errors
-    def save_fee(self, key: str):
-        with session_scope() as session:
-            actor = self.require_actor(session)
-            payments.set_fee(
-                session, actor=actor, key=key, amount=self.inputs.get(key, "")
-            )
-        return [FeesState.load, rx.toast.success("收费标准已保存")]
-
-
-def _fee_row(row) -> rx.Component:
-    state = FeesState
-    return rx.table.row(
-        rx.table.cell(row["certificate"]),
-        rx.table.cell(row["level"]),
-        rx.table.cell(row["subject"]),
-        rx.table.cell(
-            rx.input(
-                value=state.inputs[row["key"]],
-                on_change=lambda value: state.set_input(row["key"], value),
-                placeholder="未设置",
-                width="8rem",
-                id="fee-" + row["key"],
-            )
-        ),
-        rx.table.cell(
-            rx.button(
-                "保存",
-                size="1",
-                variant="soft",
-                on_click=state.save_fee(row["key"]),
-                id="save-fee-" + row["key"],
-            )
-        ),
-    )
-
-
-@page(
-    routes.ORG_FEES,
-    "收费标准",
-    roles=[Role.ORG_ADMIN],
-    on_load=FeesState.load,
-    nav_label="收费标准",
-    nav_group="考试管理",
-    order=335,
-)
-def fees_page() -> rx.Component:
-    state = FeesState
-    return rx.vstack(
-        rx.card(
-            rx.hstack(
-                rx.switch(
-                    checked=state.requires_payment,
-                    on_change=state.set_requires_payment,
-                    id="requires-payment",
-                ),
-                rx.text("要求院校在平台生成缴费申请单", size="2"),
-                rx.select.root(
-                    rx.select.trigger(id="fee-basis"),
-                    rx.select.content(
-                        rx.select.item("按证书收费", value="certificate"),
-                        rx.select.item("按科目收费", value="subject"),
-                    ),
-                    value=state.fee_basis,
-                    on_change=state.set_fee_basis,
-                ),
-                rx.button("保存设置", on_click=state.save_settings, id="save-settings"),
-                align="center",
-                spacing="3",
-            ),
-            width="100%",
-        ),
-        rx.text(
-            "金额单位为元，最多两位小数；按证书收费时使用“整个等级”一行，"
-            "按科目收费时使用各科目行。留空并保存即删除该项收费。",
-            size="1",
-            color_scheme="gray",
-        ),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(label)
-                        for label in ("证书", "等级", "科目", "金额（元）", "")
-                    ]
-                )
-            ),
-            rx.table.body(rx.foreach(state.rows, _fee_row)),
-            width="100%",
-            id="fee-table",
-        ),
-        width="100%",
-        spacing="4",
-    )
-
-
-# ------------------------------------------------- registrations per school
-
-
-class OrgRegistrationsState(SessionState):
-    """The organisation's view of registrations: counts per school and subject."""
-
-    plans: list[dict[str, str]] = []
-    plan_id: str = ""
-    rows: list[dict[str, str]] = []
-
-    @rx.event
-    @shows_service_errors
-    def set_plan(self, value: str):
-        self.plan_id = value
-        self._load_rows()
-
-    @rx.event
-    @shows_service_errors
-    def load(self):
-        with session_scope() as session:
-            actor = self.current_actor(session)
-            if actor is None or actor.role != Role.ORG_ADMIN:
-                return
-            self.plans = registrations.plan_choices(session, actor=actor)
-        if self.plans and self.plan_id not in {p["value"] for p in self.plans}:
-            self.plan_id = self.plans[0]["value"]
-        self._load_rows()
-
-    def _load_rows(self) -> None:
-        if not self.plan_id:
-            self.rows = []
-            return
-        with session_scope() as session:
-            actor = self.require_actor(session)
-            found = registrations.summary_by_school_and_subject(
-                session, actor=actor, plan_id=int(self.plan_id)
-            )
-        self.rows = [
-            {
-                "school": row.school_name,
-                "subject": f"{row.subject_code} {row.subject_name}",
-                "level": row.level,
-                "registered": str(row.registered),
-                "paid": str(row.paid),
-                "scheduled": str(row.scheduled),
-                "total": str(row.registered + row.paid + row.scheduled),
-            }
-            for row in found
-        ]
-
-    @rx.event
-    @shows_service_errors
-    def export(self):
-        with session_scope() as session:
-            actor = self.require_actor(session)
-            data = registrations.export_registrations(
-                session,
-                actor=actor,
-                filters=RegistrationFilter(
-                    plan_id=int(self.plan_id) if self.plan_id else None
-                ),
-            )
-        return rx.download(
-            data=data, filename="报考明细.xlsx", mime_type=sheets.XLSX_MEDIA_TYPE
-        )
-
-
-@page(
-    routes.ORG_REGISTRATIONS,
-    "报考统计",
-    roles=[Role.ORG_ADMIN],
-    on_load=OrgRegistrationsState.load,
-    nav_label="报考统计",
-    nav_group="考试管理",
-    order=320,
-)
-def org_registrations_page() -> rx.Component:
-    state = OrgRegistrationsState
-    return rx.vstack(
-        rx.hstack(
-            select_box(
-                state.plans,
-                state.plan_id,
-                state.set_plan,
-                placeholder="考试计划",
-                id="org-plan-select",
-            ),
-            rx.button("导出报考明细", on_click=state.export, variant="outline"),
-            align="center",
-        ),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(label)
-                        for label in (
-                            "院校",
-                            "科目",
-                            "等级",
-                            "已报考",
-                            "已缴费",
-                            "已排考",
-                            "合计",
-                        )
-                    ]
-                )
-            ),
-            rx.table.body(
-                rx.foreach(
-                    state.rows,
-                    lambda row: rx.table.row(
-                        rx.table.cell(row["school"]),
-                        rx.table.cell(row["subject"]),
-                        rx.table.cell(row["level"]),
-                        rx.table.cell(row["registered"]),
-                        rx.table.cell(row["paid"]),
-                        rx.table.cell(row["scheduled"]),
-                        rx.table.cell(row["total"]),
-                    ),
-                )
-            ),
-            width="100%",
-            id="summary-table",
-        ),
         width="100%",
         spacing="4",
     )

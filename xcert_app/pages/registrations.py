@@ -6,14 +6,23 @@ import logging
 import reflex as rx
 
 from xcert_app import routes
+from xcert_app.components.imports import (
+    ALL,
+    read_upload,
+    report_rows,
+    report_table,
+    select_box,
+    upload_box,
+)
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
 from xcert_app.models.registrations import REGISTRATION_STATUS_LABELS
-from xcert_app.services import registrations
+from xcert_app.services import registration_lists, registrations
 from xcert_app.services.actor import SCHOOL_ROLES
 from xcert_app.services.errors import ServiceError
-from xcert_app.services.registrations import ImportReport, RegistrationFilter
+from xcert_app.services.registration_lists import RegistrationFilter
+from xcert_app.services.registrations import ImportReport
 from xcert_app.spreadsheets import registrations as sheets
 from xcert_app.spreadsheets.registrations import ImportKind
 from xcert_app.state import SessionState, shows_service_errors
@@ -21,7 +30,6 @@ from xcert_app.state import SessionState, shows_service_errors
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
-ALL = "all"
 IMPORT_CHOICES = {
     "certificate": "按证书批量导入报考",
     "subject": "按科目批量导入报考",
@@ -32,33 +40,6 @@ TEMPLATES = {
     "subject": ("按科目报考模板.xlsx", ImportKind.SUBJECT, False),
     "delete": ("删除报考模板.xlsx", ImportKind.SUBJECT, True),
 }
-
-
-async def read_upload(files: list[rx.UploadFile]) -> tuple[bytes, str]:
-    """Return the one uploaded file's bytes and name, checked again on the server."""
-    if len(files) != 1:
-        raise ServiceError("请选择一个 .xlsx 文件上传")
-    upload = files[0]
-    data = await upload.read()
-    name = upload.name or "上传文件.xlsx"
-    if len(data) > sheets.MAX_IMPORT_BYTES:
-        raise ServiceError(f"文件 {name} 超过 5 MB，请删除多余的工作表或空行后重新上传")
-    if not (data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0")):
-        raise ServiceError(f"文件 {name} 不是 Excel 工作簿，请下载模板填写后上传")
-    return data, name
-
-
-def report_rows(report: ImportReport) -> list[dict[str, str]]:
-    """Turn an import report's refused rows into table rows for the page."""
-    return [
-        {
-            "row": str(refusal.row_number),
-            "id_number": refusal.id_number,
-            "rule": refusal.rule,
-            "message": refusal.message,
-        }
-        for refusal in report.refused
-    ]
 
 
 def template_download(choice: str):
@@ -162,7 +143,7 @@ class RegistrationsState(SessionState):
             actor = self.current_actor(session)
             if actor is None or actor.role not in SCHOOL_ROLES:
                 return
-            self.plans = registrations.plan_choices(session, actor=actor)
+            self.plans = registration_lists.plan_choices(session, actor=actor)
         if self.plans and self.plan_id not in {p["value"] for p in self.plans}:
             self.plan_id = self.plans[0]["value"]
         self.report_summary = ""
@@ -189,7 +170,9 @@ class RegistrationsState(SessionState):
             self.certificates = self.subjects = []
             return
         with session_scope() as session:
-            found = registrations.subject_choices(session, plan_id=int(self.plan_id))
+            found = registration_lists.subject_choices(
+                session, plan_id=int(self.plan_id)
+            )
         names = {str(info.certificate_id): info.certificate_name for info in found}
         self.certificates = [{"value": k, "label": v} for k, v in names.items()]
         self.subjects = [
@@ -205,7 +188,7 @@ class RegistrationsState(SessionState):
     def _load_rows(self) -> None:
         with session_scope() as session:
             actor = self.require_actor(session)
-            result = registrations.list_registrations(
+            result = registration_lists.list_registrations(
                 session,
                 actor=actor,
                 filters=self._filters(),
@@ -238,7 +221,7 @@ class RegistrationsState(SessionState):
     def export(self):
         with session_scope() as session:
             actor = self.require_actor(session)
-            data = registrations.export_registrations(
+            data = registration_lists.export_registrations(
                 session, actor=actor, filters=self._filters()
             )
         return rx.download(
@@ -316,93 +299,6 @@ def _run_import(
             kind=ImportKind(choice),
             all_or_nothing=all_or_nothing,
         )
-
-
-def select_box(options, value, on_change, *, placeholder: str, id: str, all_label=""):
-    """A select over ``options`` (value/label dicts), with an optional 全部 entry."""
-    items = [rx.select.item(all_label, value=ALL)] if all_label else []
-    return rx.select.root(
-        rx.select.trigger(placeholder=placeholder, id=id),
-        rx.select.content(
-            *items,
-            rx.foreach(
-                options,
-                lambda option: rx.select.item(option["label"], value=option["value"]),
-            ),
-        ),
-        value=value,
-        on_change=on_change,
-    )
-
-
-def report_table(summary, rows) -> rx.Component:
-    """The outcome of the last import: a summary line and the refused rows."""
-    return rx.cond(
-        summary != "",
-        rx.vstack(
-            rx.callout(summary, icon="info", id="import-summary", width="100%"),
-            rx.cond(
-                rows.length() > 0,
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            *[
-                                rx.table.column_header_cell(label)
-                                for label in ("行号", "证件号码", "规则", "原因与处理")
-                            ]
-                        )
-                    ),
-                    rx.table.body(
-                        rx.foreach(
-                            rows,
-                            lambda row: rx.table.row(
-                                rx.table.cell(row["row"]),
-                                rx.table.cell(row["id_number"]),
-                                rx.table.cell(
-                                    rx.badge(row["rule"], color_scheme="red")
-                                ),
-                                rx.table.cell(row["message"]),
-                            ),
-                        )
-                    ),
-                    width="100%",
-                    id="import-report",
-                ),
-            ),
-            width="100%",
-        ),
-    )
-
-
-def upload_box(upload_id: str, handler, importing) -> rx.Component:
-    """A drop zone that uploads the chosen file at once."""
-    return rx.upload(
-        rx.vstack(
-            rx.cond(
-                importing,
-                rx.hstack(rx.spinner(), rx.text("正在处理，请稍候…"), align="center"),
-                rx.text(
-                    "把 .xlsx 文件拖到这里，或点击选择文件（不超过 5 MB）", size="2"
-                ),
-            ),
-            rx.cond(importing, rx.progress(width="16rem")),
-            align="center",
-        ),
-        id=upload_id,
-        multiple=False,
-        max_files=1,
-        accept={
-            sheets.XLSX_MEDIA_TYPE: [".xlsx"],
-            "application/vnd.ms-excel": [".xls"],
-        },
-        on_drop=handler(rx.upload_files(upload_id=upload_id)),
-        disabled=importing,
-        border=f"1px dashed {rx.color('gray', 7)}",
-        padding="1.25rem",
-        border_radius="8px",
-        width="100%",
-        cursor="pointer",
-    )
 
 
 def _status_badges() -> rx.Component:

@@ -99,7 +99,7 @@ def _fees(session: Session, org_id: int) -> tuple[dict[int, int], dict[int, int]
 
 @dataclass
 class _OrderDraft:
-    """What the valid rows of an import would put into the order."""
+    """Lines (registration id, amount in fen) and row count for the order being built."""
 
     lines: list[tuple[int, int]]
     rows: int = 0
@@ -209,9 +209,9 @@ def create_order(
             f"{org.name} 没有要求在平台缴费，无需生成缴费申请单；请按该组织的方式缴费"
         )
     if kind != org.fee_basis:
-        wanted = BASIS_LABELS[FeeBasis(org.fee_basis)]
+        expected_basis = BASIS_LABELS[FeeBasis(org.fee_basis)]
         raise ServiceError(
-            f"{org.name} {wanted}收费，请使用“{wanted}生成缴费申请单”的模板导入"
+            f"{org.name} {expected_basis}收费，请使用“{expected_basis}生成缴费申请单”的模板导入"
         )
     parsed = registration_service.read_import(data, file_name, kind)
     started = time.monotonic()
@@ -322,7 +322,7 @@ def _load_order(session: Session, order_id: int) -> PaymentOrder:
 
 
 def _bump(session: Session, order: PaymentOrder, version: int, **values) -> None:
-    """Write ``values`` only if nobody changed the order since ``version`` was read."""
+    """Write ``values`` unless another transaction changed the order after ``version``."""
     result = session.exec(
         update(PaymentOrder)
         .where(PaymentOrder.id == order.id, PaymentOrder.version == version)

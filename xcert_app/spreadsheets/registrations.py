@@ -30,7 +30,7 @@ _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 
 
 class ImportKind(StrEnum):
-    """What each row of an import names."""
+    """Kind of item each row of an import names: a certificate level or a subject."""
 
     CERTIFICATE = "certificate"
     SUBJECT = "subject"
@@ -43,7 +43,7 @@ COLUMNS = {
 
 
 class SpreadsheetError(Exception):
-    """The file cannot be read as an import; ``message`` says why in Chinese."""
+    """Error for a file that cannot be read as an import; ``message`` is in Chinese."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -148,7 +148,7 @@ def _find_header(rows: list[tuple[int, list]], file_name: str) -> tuple[int, dic
 def parse_import(
     data: bytes, *, file_name: str, expected: ImportKind | None = None
 ) -> ParsedImport:
-    """Read an import file; ``expected`` refuses a file with the other template's columns.
+    """Read an import file; ``expected`` rejects a file with the other template's columns.
 
     A file with a 科目编码 column is read by subject even when it also has the
     certificate columns. Raises ``SpreadsheetError`` for a file that is not a
@@ -158,9 +158,9 @@ def parse_import(
     header_position, headers = _find_header(rows, file_name)
     kind = ImportKind.SUBJECT if SUBJECT_HEADER in headers else ImportKind.CERTIFICATE
     if expected is not None and kind != expected:
-        wanted = "、".join(COLUMNS[expected])
+        expected_columns = "、".join(COLUMNS[expected])
         raise SpreadsheetError(
-            f"文件 {file_name} 的列与所选导入方式不符：应包含 {wanted} 列；"
+            f"文件 {file_name} 的列与所选导入方式不符：应包含 {expected_columns} 列；"
             "请下载对应模板"
         )
 
