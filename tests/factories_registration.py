@@ -37,7 +37,7 @@ _sequence = count(1)
 # Registration window of the default plan, Beijing time; the test clock is 12-04 10:00.
 WINDOW_START = beijing(2026, 12, 1, 0, 0, 0)
 WINDOW_END = beijing(2026, 12, 14, 23, 59, 59)
-JUNIOR_FEE_FEN = 36000
+LEVEL_FEE_FEN = 36000
 SUBJECT_FEE_FEN = 12000
 
 
@@ -79,6 +79,7 @@ def make_year(
     )
     session.add(certificate)
     session.flush()
+
     plan = ExamPlan(
         code=f"K2026{number:08d}",
         org_id=org.id,
@@ -96,6 +97,7 @@ def make_year(
     )
     session.add(plan)
     session.flush()
+
     levels: dict[str, CertificateLevel] = {}
     subjects: dict[str, Subject] = {}
     for level_name, codes in (
@@ -111,7 +113,7 @@ def make_year(
         session.flush()
         session.add(
             FeeRule(
-                org_id=org.id, certificate_level_id=level.id, amount_fen=JUNIOR_FEE_FEN
+                org_id=org.id, certificate_level_id=level.id, amount_fen=LEVEL_FEE_FEN
             )
         )
         for prefix in codes:
@@ -129,6 +131,7 @@ def make_year(
                     org_id=org.id, subject_id=subject.id, amount_fen=SUBJECT_FEE_FEN
                 )
             )
+
     school = make_organisation(session, name=f"测试院校{number}")
     declaration = approve_pilot(
         session, school=school, certificate=certificate, quota=quota

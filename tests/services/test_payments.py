@@ -3,7 +3,7 @@ from sqlmodel import select
 
 from tests.factories import make_actor, make_organisation
 from tests.factories_registration import (
-    JUNIOR_FEE_FEN,
+    LEVEL_FEE_FEN,
     SUBJECT_FEE_FEN,
     add_candidates,
     by_certificate,
@@ -91,10 +91,10 @@ def test_order_by_certificate_charges_level_fee_once(session):
         select(PaymentOrderLine).where(PaymentOrderLine.order_id == order.id)
     ).all()
     assert order.line_count == 2
-    assert order.amount_fen == 2 * JUNIOR_FEE_FEN
+    assert order.amount_fen == 2 * LEVEL_FEE_FEN
     assert len(lines) == 6
     assert (
-        sorted(line.amount_fen for line in lines) == [0, 0, 0, 0] + [JUNIOR_FEE_FEN] * 2
+        sorted(line.amount_fen for line in lines) == [0, 0, 0, 0] + [LEVEL_FEE_FEN] * 2
     )
 
 
@@ -175,7 +175,7 @@ def test_missing_fee_refuses_row(session):
     assert refusal.rule == Rule.FEE
 
 
-def test_all_or_nothing_creates_no_order_on_refused_row(session):
+def test_all_or_nothing_creates_no_order(session):
     year = _registered_year(session)
     codes = _junior_codes(year)
     stranger = add_candidates(session, year, 1)[0]

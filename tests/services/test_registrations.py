@@ -121,7 +121,7 @@ def test_id_stored_as_number_is_refused_not_repaired(session):
     assert _registrations(session, year) == []
 
 
-def test_header_below_title_row_and_messy_cells_are_read(session):
+def test_title_row_and_messy_cells_read(session):
     year = make_year(session)
     [candidate] = add_candidates(session, year, 1)
     messy_id = "\u200b" + candidate.id_number.lower() + "\u3000"
@@ -361,7 +361,7 @@ def test_duplicate_rows_in_one_file_name_each_other(session):
     assert "与第 2 行重复" in refusal.message
 
 
-def test_all_or_nothing_writes_nothing_when_a_row_fails(session):
+def test_all_or_nothing_writes_nothing(session):
     year = make_year(session)
     good = add_candidates(session, year, 2)
     bad = add_candidates(session, year, 1, status=VerificationStatus.PENDING)
