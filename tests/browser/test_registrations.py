@@ -92,3 +92,74 @@ def test_register_delete_pay_and_confirm(
     expect(page.locator(f"#order-status-{number}")).to_have_text("已确认缴费")
     expect(page.locator(f"#delete-{number}")).to_have_count(0)
     screenshot(page, "registrations-paid")
+
+
+def _registered_demo_order(session) -> str:
+    """Register the demo candidates for the junior level and order every subject."""
+    from xcert_app.models.accounts import Account
+    from xcert_app.models.catalogue import ExamPlan
+    from xcert_app.services import accounts, payments, registrations
+    from xcert_app.spreadsheets.registrations import ImportKind
+
+    account = session.exec(select(Account).where(Account.username == "cnu_admin")).one()
+    actor = accounts.actor_for_account(session, account)
+    plan = session.exec(select(ExamPlan).where(ExamPlan.code == "K202005226994")).one()
+    ids = sorted(session.exec(select(Candidate.id_number)).all())
+    registrations.import_registrations(
+        session,
+        actor=actor,
+        plan_id=plan.id,
+        data=workbook(
+            ["证件号码", "证书名称", "证书等级"],
+            [[id_number, LOGISTICS, "初级"] for id_number in ids],
+        ),
+        file_name="报考.xlsx",
+        kind=ImportKind.CERTIFICATE,
+    )
+    order, _report = payments.create_order(
+        session,
+        actor=actor,
+        plan_id=plan.id,
+        data=workbook(
+            ["证件号码", "科目编码"],
+            [[id_number, code] for id_number in ids for code in JUNIOR_CODES],
+        ),
+        file_name="缴费.xlsx",
+        kind=ImportKind.SUBJECT,
+    )
+    session.commit()
+    return order.number
+
+
+def test_organisation_rejects_order_and_edits_fee(login, page: Page, app_url, demo_db):
+    number = _registered_demo_order(demo_db)
+
+    login("wuliu_org")
+    page.goto(f"{app_url}/org/registrations")
+    summary = page.locator("#summary-table")
+    expect(summary).to_contain_text("首都师范大学")
+    expect(summary.get_by_role("cell", name="098994 基础考核")).to_have_count(1)
+    screenshot(page, "org-registrations-summary")
+
+    page.goto(f"{app_url}/org/payments")
+    expect(page.locator(f"#order-status-{number}")).to_have_text("待确认")
+    page.click(f"#reject-{number}")
+    page.click("#reject-submit")
+    expect(page.get_by_text("请填写退回原因")).to_be_visible()
+    page.fill("#reject-reason", "金额与到账不符，请核对后重新提交")
+    page.click("#reject-submit")
+    expect(page.locator(f"#order-status-{number}")).to_have_count(0)
+    page.click("#order-status-filter")
+    page.get_by_role("option", name="已退回").click()
+    expect(page.locator(f"#order-status-{number}")).to_have_text("已退回")
+    expect(page.locator("#order-table")).to_contain_text("金额与到账不符")
+
+    page.goto(f"{app_url}/org/fees")
+    fee_input = page.locator("#fee-table input").nth(1)
+    expect(fee_input).to_have_value("120.00")
+    fee_input.fill("150.5")
+    page.locator("#fee-table button").nth(1).click()
+    expect(page.get_by_text("收费标准已保存")).to_be_visible()
+    page.reload()
+    expect(page.locator("#fee-table input").nth(1)).to_have_value("150.50")
+    screenshot(page, "org-fee-table")
