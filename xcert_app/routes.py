@@ -37,3 +37,9 @@ def exam_plan_form(plan_id: int | None = None) -> str:
     return f"{EXAM_PLAN_FORM}?id={plan_id}" if plan_id else EXAM_PLAN_FORM
 # Candidates
 CANDIDATES = "/candidates"
+# Registrations and payment orders
+REGISTRATIONS = "/registrations"
+PAYMENTS = "/payments"
+ORG_REGISTRATIONS = "/org/registrations"
+ORG_PAYMENTS = "/org/payments"
+ORG_FEES = "/org/fees"
