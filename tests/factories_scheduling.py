@@ -265,3 +265,73 @@ def register(
     ]
     for start in range(0, len(rows), 5000):
         session.execute(insert(Registration), rows[start : start + 5000])
+
+
+def add_demo_exam_rows(session: Session) -> dict:
+    """Give the demo year what scheduling needs: an approved site of 首都师范大学 with
+    a computer room and a practical room, paid registrations of the four demo
+    candidates for the junior logistics subjects, two staff and a student login."""
+    from sqlmodel import select
+
+    from xcert_app.models.accounts import StaffMember
+    from xcert_app.services import accounts, demo
+
+    school = session.exec(
+        select(Organisation).where(Organisation.institution_code == "4111010028")
+    ).one()
+    plan = session.exec(select(ExamPlan).where(ExamPlan.code == "K202005226994")).one()
+    junior = session.exec(
+        select(CertificateLevel)
+        .join(Certificate, Certificate.id == CertificateLevel.certificate_id)
+        .where(Certificate.org_id == plan.org_id, CertificateLevel.level == "初级")
+    ).one()
+    setup = PlanSetup(
+        org=session.get(Organisation, plan.org_id),
+        org_actor=None,
+        plan=plan,
+        level=junior,
+    )
+    site = make_site(session, setup, school)
+    site.name = "首都师范大学物流管理考核站点"
+    session.add(site)
+    make_room(session, setup, site, seats=30, name="107 室")
+    make_room(session, setup, site, seats=30, name="物流实训室", mode="实操")
+    candidates = session.exec(
+        select(Candidate).where(Candidate.school_id == school.id).order_by(Candidate.id)
+    ).all()
+    plan_subjects = session.exec(
+        select(PlanSubject)
+        .join(Subject, Subject.id == PlanSubject.subject_id)
+        .where(
+            PlanSubject.plan_id == plan.id, Subject.certificate_level_id == junior.id
+        )
+    ).all()
+    for plan_subject in plan_subjects:
+        for candidate in candidates:
+            session.add(
+                Registration(
+                    plan_id=plan.id,
+                    plan_subject_id=plan_subject.id,
+                    subject_id=plan_subject.subject_id,
+                    certificate_level_id=junior.id,
+                    candidate_id=candidate.id,
+                    school_id=school.id,
+                    status=RegistrationStatus.PAID,
+                    paid_at=plan.registration_start,
+                )
+            )
+    for name in ("赵监考", "钱巡考"):
+        session.add(
+            StaffMember(organisation_id=school.id, name=name, department="物流系")
+        )
+    student = accounts.create_account(
+        session,
+        username="student_liu",
+        password=demo.DEMO_PASSWORD,
+        role=Role.CANDIDATE,
+        organisation_id=None,
+        display_name=candidates[0].name,
+        candidate_id=candidates[0].id,
+    )
+    session.flush()
+    return {"plan": plan, "school": school, "site": site, "student": student}

@@ -6,6 +6,9 @@ CHANGE_PASSWORD = "/account/password"
 OPERATOR_ACCOUNTS = "/operator/accounts"
 OPERATOR_SMS = "/operator/sms"
 
+# Scheduling (排考) and exam-day documents
+EXAM_SCHEDULE = "/exam/schedule"
+
 
 def login_with_next(path: str) -> str:
     """Return the login URL that comes back to ``path`` afterwards."""

@@ -323,6 +323,20 @@ def room_header(
     }
 
 
+def current_duties(
+    session: Session, *, room_id: int, session_id: int
+) -> dict[str, list[int]]:
+    """Return the staff ids on duty in a room and session, by duty."""
+    found: dict[str, list[int]] = {INVIGILATOR: [], ROVING: []}
+    for duty, staff_id in session.execute(
+        select(RoomDuty.duty, RoomDuty.staff_id)
+        .where(RoomDuty.room_id == room_id, RoomDuty.session_id == session_id)
+        .order_by(RoomDuty.id)
+    ):
+        found.setdefault(duty, []).append(staff_id)
+    return found
+
+
 def staff_roster(session: Session, *, actor: Actor) -> list[dict]:
     """Return the active staff of the caller's school, by name."""
     actor = require_role(actor, *SCHOOL_ROLES)
