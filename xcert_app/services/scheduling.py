@@ -1,7 +1,7 @@
 """Scheduling (排考): seats every registration of a plan in a site, room, session and seat.
 
 Hard rules: the room type equals the subject's mode; the room lists the registration's
-certificate level; a seat holds one candidate per session and a room hosts one session
+certificate level; a seat takes one candidate per session and a room hosts one session
 at a time; a candidate never sits two overlapping sessions; candidates sit at their
 school's approved site or at the site lent to their school (借考). Soft rule: where a
 room mixes schools, seats alternate between schools. The run is all or nothing.
@@ -62,7 +62,7 @@ class _RoomSlot:
 
 @dataclass
 class ScheduleResult:
-    """What a run did: the stored run, counts, moves and the missing-seats report."""
+    """Outcome of a run: the stored run id, counts, moves and the missing-seats report."""
 
     run_id: int
     seed: int
