@@ -128,6 +128,7 @@ def _photos(n: int) -> list[bytes]:
 def bench_tickets(n: int) -> tuple[float, float]:
     """Time fpdf2's one-line-and-photo pages against ``n`` full admission tickets."""
     from fpdf import FPDF
+
     from xcert_app.documents import fonts, tickets
 
     photos = _photos(n)

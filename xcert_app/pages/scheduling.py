@@ -268,7 +268,12 @@ class ScheduleState(SessionState):
 
     @rx.event(background=True)
     async def download_batch(self, site_id: str):
-        """Render every document of a site (or of the whole plan) with progress."""
+        """Render every document of a site (or of the whole plan) with progress.
+
+        NOTE: the PDF goes to the browser through ``rx.download`` over the websocket,
+        so a whole large plan is held in memory twice; a stored file served by a
+        checked download route would suit plans of thousands of candidates better.
+        """
         async with self:
             if self.running or not self.plan_id:
                 return

@@ -439,6 +439,8 @@ class _Planner:
         Registrations are taken per subject and school in a seeded random order of
         candidates, so who lands in which room is reproducible from the seed.
         """
+        # NOTE: first fit is greedy. With rooms shared by overlapping subjects it can
+        # report missing seats where a cleverer packing of sessions would still fit.
         inputs = self.inputs
         rng = random.Random(self.seed)
         candidate_ids = sorted({row[1] for row in inputs.registrations})
