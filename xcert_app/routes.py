@@ -9,6 +9,9 @@ OPERATOR_AUDIT = "/operator/audit"
 PEOPLE = "/org/people"
 NOTIFICATIONS = "/notifications"
 
+# Scheduling (排考) and exam-day documents
+EXAM_SCHEDULE = "/exam/schedule"
+
 
 def login_with_next(path: str) -> str:
     """Return the login URL that comes back to ``path`` afterwards."""

@@ -1,0 +1,100 @@
+import io
+
+import pytest
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from tests.browser.conftest import screenshot
+from tests.factories_scheduling import add_demo_exam_rows
+from xcert_app.clock import beijing
+from xcert_app.models.scheduling import Arrangement
+from xcert_app.services import accounts, exam_documents
+
+
+@pytest.fixture
+def exam_rows(demo_db):
+    rows = add_demo_exam_rows(demo_db)
+    demo_db.commit()
+    return rows
+
+
+def _pdf(download) -> tuple[int, str]:
+    reader = PdfReader(io.BytesIO(open(download.path(), "rb").read()))
+    return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_org_schedules_and_school_prints_room_documents(
+    login, page: Page, app_url, exam_rows, new_context_page, demo_db, frozen_clock
+):
+    login("wuliu_org")
+    page.goto(f"{app_url}/exam/schedule")
+    expect(page.locator("#run-summary")).to_contain_text("尚未排考")
+    page.fill("#schedule-seed", "2026")
+    page.click("#run-schedule")
+    expect(page.locator("#run-summary")).to_contain_text("排考完成")
+    expect(page.locator("#run-summary")).to_contain_text("随机种子 2026")
+    expect(page.locator("#rooms-table")).to_contain_text("107 室")
+    screenshot(page, "scheduling-org-run")
+
+    school = new_context_page(accept_downloads=True)
+    school.goto(f"{app_url}/login")
+    school.fill("#username", "cnu_admin")
+    school.fill("#password", "Xcert2026")
+    school.click("#login-submit")
+    expect(school.locator("#home-greeting")).to_be_visible()
+    school.goto(f"{app_url}/exam/schedule")
+    expect(school.locator("#rooms-table")).to_contain_text("物流实训室")
+    school.locator(".open-room").first.click()
+    detail = school.locator("#room-detail")
+    expect(detail).to_contain_text("刘洪伟")
+    expect(detail).to_contain_text("*****")
+    ticket = demo_db.scalars(select(Arrangement.ticket_number)).first()
+    assert ticket is not None
+
+    school.locator("label:has-text('监考')").first.click()
+    school.locator("label:has-text('巡考')").nth(1).click()
+    school.click("#save-duties")
+    expect(school.locator("#detail-invigilators")).to_contain_text("赵监考")
+    screenshot(school, "scheduling-school-room")
+
+    expected_pages = {"tickets": 4, "door": 1, "desk": 1, "sign_in": 1}
+    expected_text = {
+        "tickets": "考生须知",
+        "door": "应考人数",
+        "desk": "座位号",
+        "sign_in": "考场签到表",
+    }
+    for kind, pages in expected_pages.items():
+        with school.expect_download() as info:
+            school.click(f"#download-{kind}")
+        count, text = _pdf(info.value)
+        assert count == pages, kind
+        assert expected_text[kind] in text, kind
+        if kind != "door":
+            assert "刘洪伟" in text, kind
+
+
+def test_student_downloads_own_ticket_in_window(exam_rows, demo_db, frozen_clock):
+    from xcert_app.models.accounts import Account
+    from xcert_app.services import scheduling
+
+    org = demo_db.scalars(select(Account).where(Account.username == "wuliu_org")).one()
+    scheduling.schedule_plan(
+        demo_db,
+        actor=accounts.actor_for_account(demo_db, org),
+        plan_id=exam_rows["plan"].id,
+        seed=1,
+    )
+    demo_db.commit()
+    student = accounts.actor_for_account(demo_db, exam_rows["student"])
+    frozen_clock.set(exam_rows["plan"].ticket_start)
+
+    data = exam_documents.ticket_pdf_for_candidate(
+        demo_db, actor=student, plan_id=exam_rows["plan"].id
+    )
+
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 3
+    assert "刘洪伟" in reader.pages[0].extract_text()
+    assert beijing(2026, 1, 1) < exam_rows["plan"].ticket_start

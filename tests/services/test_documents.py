@@ -1,0 +1,400 @@
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from tests.factories import actor_of, make_account, make_actor
+from tests.factories_scheduling import (
+    lend_site,
+    make_candidates,
+    make_plan,
+    make_room,
+    make_school,
+    make_site,
+    register,
+)
+from xcert_app.clock import beijing
+from xcert_app.documents import fonts, tickets
+from xcert_app.models.accounts import Role, StaffMember
+from xcert_app.models.scheduling import Arrangement
+from xcert_app.services import exam_documents, exam_views, scheduling
+from xcert_app.services.errors import AccessDenied, ServiceError
+
+CASES = Path(__file__).resolve().parents[3] / "shared" / "cases" / "documents"
+RARE_NAMES_FILE = Path("/work/shared/cases/documents/n01-rare-character-name.xlsx")
+
+
+def _text(data: bytes) -> tuple[int, str]:
+    reader = PdfReader(io.BytesIO(data))
+    return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _rare_names() -> list[str]:
+    path = CASES / RARE_NAMES_FILE.name
+    if not path.exists():
+        path = RARE_NAMES_FILE
+    sheet = openpyxl.load_workbook(path).active
+    return [row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
+
+
+@pytest.fixture
+def scheduled(session):
+    setup = make_plan(session)
+    school = make_school(session, "首都师范大学")
+    site = make_site(session, setup, school)
+    room = make_room(session, setup, site, seats=30, name="107 室")
+    names = ["张三", "李四", "王五", "欧阳娜娜娜娜娜娜娜娜娜娜娜娜娜娜"]
+    register(
+        session,
+        setup,
+        school,
+        make_candidates(session, school, 4, names=names),
+        "基础考核",
+    )
+    scheduling.schedule_plan(
+        session, actor=setup.org_actor, plan_id=setup.plan.id, seed=11
+    )
+    admin = make_actor(session, role=Role.SCHOOL_ADMIN, organisation=school)
+    sitting = setup.sessions["基础考核"][0]
+    return setup, school, site, room, sitting, admin
+
+
+def test_room_tickets_have_one_page_per_candidate(session, scheduled):
+    setup, _school, _site, room, sitting, admin = scheduled
+
+    name, document = exam_documents.room_documents(
+        session,
+        actor=admin,
+        plan_id=setup.plan.id,
+        room_id=room.id,
+        session_id=sitting.id,
+        kind="tickets",
+    )
+
+    pages, text = _text(document.data)
+    assert pages == 4
+    assert name.endswith("准考证.pdf")
+    for person in ("张三", "李四", "王五"):
+        assert person in text
+    tickets_numbers = session.scalars(select(Arrangement.ticket_number)).all()
+    for number in tickets_numbers:
+        assert number in text
+    assert "考生须知" in text
+    assert "110101*****" in text
+    assert "107 室" in text
+
+
+def test_door_label_shows_room_and_ticket_range(session, scheduled):
+    setup, _school, _site, room, sitting, admin = scheduled
+
+    _name, document = exam_documents.room_documents(
+        session,
+        actor=admin,
+        plan_id=setup.plan.id,
+        room_id=room.id,
+        session_id=sitting.id,
+        kind="door",
+    )
+
+    pages, text = _text(document.data)
+    numbers = sorted(session.scalars(select(Arrangement.ticket_number)).all())
+    assert pages == 1
+    assert "107 室" in text
+    assert numbers[0] in text
+    assert numbers[-1] in text
+    assert "4 人" in text
+
+
+def test_desk_labels_and_sign_in_sheet(session, scheduled):
+    setup, _school, _site, room, sitting, admin = scheduled
+
+    _n, desk = exam_documents.room_documents(
+        session,
+        actor=admin,
+        plan_id=setup.plan.id,
+        room_id=room.id,
+        session_id=sitting.id,
+        kind="desk",
+    )
+    _n, sign_in = exam_documents.room_documents(
+        session,
+        actor=admin,
+        plan_id=setup.plan.id,
+        room_id=room.id,
+        session_id=sitting.id,
+        kind="sign_in",
+    )
+
+    desk_pages, desk_text = _text(desk.data)
+    sign_pages, sign_text = _text(sign_in.data)
+    assert desk_pages == 1
+    assert "座位号" in desk_text
+    assert "张三" in desk_text
+    assert sign_pages == 1
+    assert "签名" in sign_text
+    assert "考场签到表" in sign_text
+    assert "应考 4 人" in sign_text
+
+
+def test_site_bundle_holds_every_kind(session, scheduled):
+    setup, _school, site, _room, _sitting, admin = scheduled
+
+    _name, document = exam_documents.batch_documents(
+        session, actor=admin, plan_id=setup.plan.id, site_id=site.id
+    )
+
+    pages, text = _text(document.data)
+    assert pages == 1 + 1 + 1 + 4
+    assert "考场签到表" in text
+    assert "考生须知" in text
+
+
+def test_long_name_shrinks_and_stays_whole(session, scheduled):
+    setup, _school, _site, room, sitting, admin = scheduled
+
+    _name, document = exam_documents.room_documents(
+        session,
+        actor=admin,
+        plan_id=setup.plan.id,
+        room_id=room.id,
+        session_id=sitting.id,
+        kind="desk",
+    )
+
+    _pages, text = _text(document.data)
+    assert "欧阳娜娜娜娜娜娜娜娜娜娜娜娜娜娜" in text.replace("\n", "")
+
+
+def test_fit_size_shrinks_long_text():
+    pdf = fonts.new_pdf()
+    short = fonts.fit_size(pdf, "张三", 40, 16, 6)
+    long = fonts.fit_size(pdf, "欧阳娜娜娜娜娜娜娜娜娜娜", 40, 16, 6)
+    assert short == 16
+    assert long < 16
+    assert fonts.text_width(pdf, "欧阳娜娜娜娜娜娜娜娜娜娜", long) <= 40
+
+
+def test_rare_character_names_print_with_fallback_font(session):
+    names = _rare_names()
+    assert [hex(ord(name[-1])) for name in names] == ["0x21243", "0x20bb7"]
+    setup = make_plan(session)
+    school = make_school(session)
+    site = make_site(session, setup, school)
+    room = make_room(session, setup, site, seats=5)
+    register(
+        session,
+        setup,
+        school,
+        make_candidates(session, school, 2, names=names),
+        "基础考核",
+    )
+    scheduling.schedule_plan(session, actor=setup.org_actor, plan_id=setup.plan.id)
+
+    for kind in ("tickets", "desk", "sign_in"):
+        _n, document = exam_documents.room_documents(
+            session,
+            actor=setup.org_actor,
+            plan_id=setup.plan.id,
+            room_id=room.id,
+            session_id=setup.sessions["基础考核"][0].id,
+            kind=kind,
+        )
+        _pages, text = _text(document.data)
+        assert document.problems == []
+        assert "\U00021243" in text
+        assert "\U00020bb7" in text
+    fonts_used = {
+        font["/BaseFont"]
+        for page in PdfReader(io.BytesIO(document.data)).pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert any("BabelStone" in str(name) for name in fonts_used)
+
+
+def test_character_no_font_has_stops_that_candidate_only():
+    unknown = "\U0002ebf0"  # CJK Extension I (Unicode 15.1), absent from both fonts
+    assert fonts.missing_characters(f"王{unknown}") == [unknown]
+    items = [
+        tickets.TicketItem(
+            candidate_name=name,
+            masked_id="110101*****1233",
+            ticket_number=number,
+            school_name="测试学院",
+            subject_label="000001 基础考核（机考）",
+            certificate_label="物流管理 初级",
+            session_label="2026-12-22 09:00~11:00",
+            site_name="测试站点",
+            room_name="1号机房",
+            room_address="测试路1号",
+            seat_number=seat,
+        )
+        for seat, (name, number) in enumerate(
+            [
+                ("张三", "26000010000010001001"),
+                (f"王{unknown}", "26000010000010001002"),
+            ],
+            start=1,
+        )
+    ]
+
+    document = tickets.render_tickets(items, plan_name="测试计划")
+
+    pages, text = _text(document.data)
+    assert pages == 1
+    assert "张三" in text
+    assert len(document.problems) == 1
+    assert "U+2EBF0" in document.problems[0]
+    assert "26000010000010001002" in document.problems[0]
+
+
+def test_borrowing_school_sees_only_own_candidates(session):
+    setup = make_plan(session)
+    host = make_school(session, "主办学院")
+    guest = make_school(session, "借考学院")
+    site = make_site(session, setup, host)
+    room = make_room(session, setup, site, seats=10)
+    lend_site(session, setup, guest, site)
+    register(session, setup, host, make_candidates(session, host, 3), "基础考核")
+    register(session, setup, guest, make_candidates(session, guest, 2), "基础考核")
+    scheduling.schedule_plan(session, actor=setup.org_actor, plan_id=setup.plan.id)
+    guest_admin = make_actor(session, role=Role.SCHOOL_ADMIN, organisation=guest)
+    host_admin = make_actor(session, role=Role.SCHOOL_ADMIN, organisation=host)
+    sitting = setup.sessions["基础考核"][0]
+
+    guest_view = exam_views.room_detail(
+        session,
+        actor=guest_admin,
+        plan_id=setup.plan.id,
+        room_id=room.id,
+        session_id=sitting.id,
+    )
+    host_view = exam_views.room_detail(
+        session,
+        actor=host_admin,
+        plan_id=setup.plan.id,
+        room_id=room.id,
+        session_id=sitting.id,
+    )
+    _n, guest_pdf = exam_documents.room_documents(
+        session,
+        actor=guest_admin,
+        plan_id=setup.plan.id,
+        room_id=room.id,
+        session_id=sitting.id,
+        kind="tickets",
+    )
+
+    assert {row["school"] for row in guest_view.rows} == {"借考学院"}
+    assert len(host_view.rows) == 5
+    assert all("*****" in row["masked_id"] for row in host_view.rows)
+    assert _text(guest_pdf.data)[0] == 2
+    assert guest_view.header["can_assign"] is False
+    assert host_view.header["can_assign"] is True
+
+
+def test_views_by_site_and_room(session, scheduled):
+    setup, _school, site, room, sitting, admin = scheduled
+
+    sites = exam_views.sites_view(session, actor=setup.org_actor, plan_id=setup.plan.id)
+    rooms, total = exam_views.rooms_view(session, actor=admin, plan_id=setup.plan.id)
+
+    assert sites == [
+        {
+            "site_id": site.id,
+            "site": site.name,
+            "address": site.address,
+            "school": "首都师范大学",
+            "rooms": 1,
+            "candidates": 4,
+        }
+    ]
+    assert total == 1
+    assert rooms[0]["room"] == "107 室"
+    assert rooms[0]["expected"] == 4
+    assert rooms[0]["session"] == "2026-12-22 09:00~11:00"
+    assert rooms[0]["can_assign"] is True
+
+
+def test_host_school_assigns_invigilators_from_roster(session, scheduled):
+    setup, school, _site, room, sitting, admin = scheduled
+    staff = [
+        StaffMember(organisation_id=school.id, name=n) for n in ("赵老师", "钱老师")
+    ]
+    session.add_all(staff)
+    session.flush()
+
+    exam_views.assign_duties(
+        session,
+        actor=admin,
+        room_id=room.id,
+        session_id=sitting.id,
+        invigilator_ids=[staff[0].id],
+        roving_ids=[staff[1].id],
+    )
+
+    rooms, _total = exam_views.rooms_view(session, actor=admin, plan_id=setup.plan.id)
+    assert rooms[0]["invigilators"] == "赵老师"
+    assert rooms[0]["roving"] == "钱老师"
+
+
+def test_other_school_staff_cannot_be_assigned(session, scheduled):
+    _setup, _school, _site, room, sitting, admin = scheduled
+    other = make_school(session)
+    stranger = StaffMember(organisation_id=other.id, name="孙老师")
+    session.add(stranger)
+    session.flush()
+
+    with pytest.raises(ServiceError):
+        exam_views.assign_duties(
+            session,
+            actor=admin,
+            room_id=room.id,
+            session_id=sitting.id,
+            invigilator_ids=[stranger.id],
+            roving_ids=[],
+        )
+
+
+def test_candidate_downloads_own_ticket_inside_window(session, scheduled, frozen_clock):
+    setup, school, _site, _room, _sitting, _admin = scheduled
+    arrangement = session.scalars(select(Arrangement).order_by(Arrangement.id)).first()
+    from xcert_app.models.registrations import Registration
+
+    candidate_id = session.get(Registration, arrangement.registration_id).candidate_id
+    account = make_account(session, role=Role.CANDIDATE, candidate_id=candidate_id)
+    actor = actor_of(session, account)
+
+    frozen_clock.set(beijing(2026, 12, 16, 9, 0))
+    data = exam_documents.ticket_pdf_for_candidate(
+        session, actor=actor, plan_id=setup.plan.id
+    )
+
+    pages, text = _text(data)
+    assert pages == 1
+    assert arrangement.ticket_number in text
+
+
+def test_candidate_ticket_refused_outside_window(session, scheduled):
+    setup, _school, _site, _room, _sitting, _admin = scheduled
+    arrangement = session.scalars(select(Arrangement)).first()
+    from xcert_app.models.registrations import Registration
+
+    candidate_id = session.get(Registration, arrangement.registration_id).candidate_id
+    account = make_account(session, role=Role.CANDIDATE, candidate_id=candidate_id)
+
+    with pytest.raises(ServiceError, match="准考证打印时间"):
+        exam_documents.ticket_pdf_for_candidate(
+            session, actor=actor_of(session, account), plan_id=setup.plan.id
+        )
+
+
+def test_school_admin_cannot_use_candidate_download(session, scheduled):
+    setup, _school, _site, _room, _sitting, admin = scheduled
+
+    with pytest.raises(AccessDenied):
+        exam_documents.ticket_pdf_for_candidate(
+            session, actor=admin, plan_id=setup.plan.id
+        )

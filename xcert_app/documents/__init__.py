@@ -1,0 +1,1 @@
+"""PDF output: admission tickets, labels, sign-in sheets and their fonts."""

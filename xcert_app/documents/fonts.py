@@ -1,0 +1,177 @@
+"""Fonts for PDF documents: Noto Sans SC for Chinese, BabelStone Han for rare characters.
+
+Noto Sans SC Regular (SIL OFL 1.1, ``assets/fonts/NotoSansSC-OFL.txt``) covers the
+common CJK block. ``BabelStoneHan-Supplement.ttf`` is BabelStone Han 15.0.5 (Arphic
+Public License, ``assets/fonts/BabelStoneHan-LICENSE.txt``) cut down to the ideographs
+that Noto Sans SC lacks, CJK Extension B (U+20000..U+2A6DF) among them. fpdf2 embeds
+only the glyphs a document uses.
+"""
+
+import functools
+import unicodedata
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+from fpdf import FPDF
+
+from xcert_app.settings import PROJECT_ROOT
+
+FONT_DIR = PROJECT_ROOT / "assets" / "fonts"
+MAIN_FONT = FONT_DIR / "NotoSansSC-Regular.ttf"
+FALLBACK_FONT = FONT_DIR / "BabelStoneHan-Supplement.ttf"
+MAIN = "NotoSansSC"
+FALLBACK = "BabelStoneHan"
+
+
+@functools.cache
+def _cmap(path: Path) -> frozenset[int]:
+    return frozenset(TTFont(str(path), lazy=True).getBestCmap())
+
+
+def main_covers(char: str) -> bool:
+    """Tell whether Noto Sans SC has a glyph for ``char``."""
+    return ord(char) in _cmap(MAIN_FONT)
+
+
+def fallback_covers(char: str) -> bool:
+    """Tell whether the rare-character font has a glyph for ``char``."""
+    return ord(char) in _cmap(FALLBACK_FONT)
+
+
+def _printable(char: str) -> bool:
+    return not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf")
+
+
+def missing_characters(text: str) -> list[str]:
+    """Return the characters of ``text`` that no shipped font can draw, in order."""
+    main = _cmap(MAIN_FONT)
+    missing: list[str] = []
+    for char in text:
+        code = ord(char)
+        if code in main or not _printable(char) or char in missing:
+            continue
+        if code not in _cmap(FALLBACK_FONT):
+            missing.append(char)
+    return missing
+
+
+def describe(chars: list[str]) -> str:
+    """Name characters for a message: ``𠮷（U+20BB7）``."""
+    return "、".join(f"{char}（U+{ord(char):04X}）" for char in chars)
+
+
+def needs_fallback(text: str) -> bool:
+    """Tell whether ``text`` has a character only the rare-character font draws."""
+    main = _cmap(MAIN_FONT)
+    return any(ord(char) not in main and _printable(char) for char in text)
+
+
+def new_pdf() -> FPDF:
+    """Return an A4 portrait PDF with the main font set; the fallback loads on demand."""
+    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(15, 15, 15)
+    pdf.add_font(MAIN, fname=str(MAIN_FONT))
+    pdf.set_font(MAIN, size=11)
+    pdf.set_creator("xcert")
+    return pdf
+
+
+def _ensure_fallback(pdf: FPDF) -> None:
+    if FALLBACK.lower() not in pdf.fonts:
+        pdf.add_font(FALLBACK, fname=str(FALLBACK_FONT))
+
+
+def _runs(text: str) -> list[tuple[str, str]]:
+    """Split ``text`` into (font family, piece) runs by which font draws each part."""
+    main = _cmap(MAIN_FONT)
+    runs: list[tuple[str, str]] = []
+    for char in text:
+        family = MAIN if ord(char) in main or not _printable(char) else FALLBACK
+        if runs and runs[-1][0] == family:
+            runs[-1] = (family, runs[-1][1] + char)
+        else:
+            runs.append((family, char))
+    return runs
+
+
+def _use(pdf: FPDF, family: str, size: float) -> None:
+    # set_font costs more than drawing a short text, so skip it when nothing changes.
+    if pdf.font_family != family.lower() or pdf.font_size_pt != size:
+        pdf.set_font(family, size=size)
+
+
+def _width(pdf: FPDF, family: str, text: str, size: float) -> float:
+    font = pdf.fonts[family.lower()]
+    return sum(font.cw[ord(char)] for char in text) * size * 0.001 / pdf.k
+
+
+def text_width(pdf: FPDF, text: str, size: float) -> float:
+    """Return the width of ``text`` in mm at ``size`` pt, across both fonts."""
+    if not needs_fallback(text):
+        return _width(pdf, MAIN, text, size)
+    _ensure_fallback(pdf)
+    return sum(_width(pdf, family, piece, size) for family, piece in _runs(text))
+
+
+def draw_text(pdf: FPDF, x: float, y: float, text: str, size: float) -> float:
+    """Draw ``text`` with its baseline at ``y``; return the width drawn in mm.
+
+    Characters missing from Noto Sans SC are drawn in the rare-character font.
+    Callers check ``missing_characters`` first, since a character neither font has
+    would print as an empty box.
+    """
+    if not needs_fallback(text):
+        _use(pdf, MAIN, size)
+        pdf.text(x, y, text)
+        return _width(pdf, MAIN, text, size)
+    _ensure_fallback(pdf)
+    start = x
+    for family, piece in _runs(text):
+        _use(pdf, family, size)
+        pdf.text(x, y, piece)
+        x += _width(pdf, family, piece, size)
+    _use(pdf, MAIN, size)
+    return x - start
+
+
+def fit_size(pdf: FPDF, text: str, width: float, size: float, minimum: float) -> float:
+    """Return the largest size from ``size`` down to ``minimum`` at which text fits."""
+    natural = text_width(pdf, text, size)
+    if natural <= width:
+        return size
+    # Width grows linearly with size, so one division finds the fitting size.
+    return max(minimum, int(size * width / natural * 2) / 2)
+
+
+def draw_fitted(
+    pdf: FPDF,
+    x: float,
+    y: float,
+    text: str,
+    *,
+    width: float,
+    size: float,
+    minimum: float = 6,
+    line_gap: float = 1.2,
+) -> None:
+    """Draw ``text`` in a box ``width`` mm wide, shrinking it and never clipping it.
+
+    The size goes down to ``minimum``; text still too wide at that size wraps onto
+    further lines below ``y``.
+    """
+    fitted = fit_size(pdf, text, width, size, minimum)
+    if text_width(pdf, text, fitted) <= width:
+        draw_text(pdf, x, y, text, fitted)
+        return
+    line = ""
+    line_height = fitted * 0.3528 * line_gap
+    for char in text:
+        if line and text_width(pdf, line + char, fitted) > width:
+            draw_text(pdf, x, y, line, fitted)
+            y += line_height
+            line = char
+        else:
+            line += char
+    if line:
+        draw_text(pdf, x, y, line, fitted)
