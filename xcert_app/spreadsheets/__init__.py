@@ -1,0 +1,1 @@
+"""Excel templates, imports with row-by-row reports, and exports."""
