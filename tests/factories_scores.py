@@ -45,6 +45,7 @@ class ScoreWorld:
     school: Organisation
     plan: ExamPlan
     plan_level: PlanLevel
+    certificate: Certificate
     level: CertificateLevel
     subjects: list[Subject]
     site: ExamSite
@@ -165,6 +166,7 @@ def make_world(
         school=school,
         plan=plan,
         plan_level=plan_level,
+        certificate=certificate,
         level=level,
         subjects=subjects,
         site=site,

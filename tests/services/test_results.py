@@ -7,6 +7,7 @@ from tests.factories_scores import (
     PUBLICATION_END,
     PUBLICATION_START,
     add_candidate,
+    candidate_actor,
     make_world,
 )
 from xcert_app.models.catalogue import PassRule
@@ -283,3 +284,62 @@ def test_every_subject_plan_through_scores(session):
     assert _result(session, world, passing).passed is True
     assert _result(session, world, passing).composite_tenths == 650
     assert _result(session, world, failing).passed is False
+
+
+def test_school_result_list_counts_and_pass_rate(session, frozen_clock):
+    world = make_world(session)
+    for marks in ((70, 50, 60), (70, 50, 50), (90, 90, 90)):
+        _candidate, registrations = add_candidate(session, world)
+        _enter(session, world, registrations, marks)
+    hidden = results.list_results(
+        session, actor=world.school_actor, filters=results.ResultFilter()
+    )
+    frozen_clock.set(PUBLICATION_START)
+
+    page = results.list_results(
+        session,
+        actor=world.school_actor,
+        filters=results.ResultFilter(outcome="passed"),
+    )
+
+    assert hidden.total == 0
+    assert page.total == 2
+    assert page.counts == {"all": 3, "passed": 2, "failed": 1}
+    assert page.pass_rates == [
+        {
+            "certificate": f"{world.certificate.name}（中级）",
+            "total": "3",
+            "passed": "2",
+            "rate": "66.7%",
+        }
+    ]
+    assert {row["certificate_number"][:10] for row in page.rows} == {"1560003102"}
+    assert {row["state"] for row in page.rows} == {"公示中"}
+
+
+def test_result_list_freezes_locked_plan(session, frozen_clock):
+    world = make_world(session)
+    candidate, registrations = add_candidate(session, world)
+    _enter(session, world, registrations, (70, 50, 60))
+    frozen_clock.set(PUBLICATION_END + timedelta(days=1))
+
+    page = results.list_results(
+        session, actor=world.org_actor, filters=results.ResultFilter()
+    )
+
+    assert page.rows[0]["state"] == "已锁定"
+    assert _result(session, world, candidate).is_frozen is True
+
+
+def test_candidate_sees_own_published_result(session, frozen_clock):
+    world = make_world(session)
+    candidate, registrations = add_candidate(session, world)
+    _enter(session, world, registrations, (70, 50, 60))
+    actor = candidate_actor(session, candidate)
+
+    assert results.results_for_candidate(session, actor=actor) == []
+    frozen_clock.set(PUBLICATION_START)
+    visible = results.results_for_candidate(session, actor=actor)
+
+    assert [row["outcome"] for row in visible] == ["通过"]
+    assert visible[0]["composite"] == "61.0"

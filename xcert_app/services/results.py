@@ -12,9 +12,11 @@ import logging
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, func, or_, select
 
 from xcert_app.clock import clock, to_beijing
+from xcert_app.models.accounts import Role
+from xcert_app.models.candidates import Candidate
 from xcert_app.models.catalogue import (
     Certificate,
     CertificateLevel,
@@ -30,8 +32,9 @@ from xcert_app.models.registrations import Registration
 from xcert_app.models.scheduling import Arrangement
 from xcert_app.models.scores import CertificateResult, ScoreStatus, SubjectScore
 from xcert_app.services import audit
-from xcert_app.services.actor import Actor
-from xcert_app.services.errors import ServiceError
+from xcert_app.services.actor import Actor, require_org, require_role, require_school
+from xcert_app.services.errors import AccessDenied, ServiceError
+from xcert_app.services.masking import mask_id_number
 from xcert_app.services.numbers import next_values
 
 logger = logging.getLogger(__name__)
@@ -445,3 +448,207 @@ def count_issuance_records(session: Session, *, plan_id: int) -> int:
             IssuanceRecord.status != IssuanceStatus.WITHDRAWN,
         )
     ).one()
+
+
+@dataclass
+class ResultFilter:
+    """Filters of a result list; empty values mean no filter."""
+
+    plan_id: int | None = None
+    certificate_level_id: int | None = None
+    outcome: str = ""
+    search: str = ""
+
+
+@dataclass
+class ResultPage:
+    """One page of results, with counts and the pass rate per certificate level."""
+
+    rows: list[dict[str, str]]
+    total: int
+    counts: dict[str, int]
+    pass_rates: list[dict[str, str]]
+
+
+def _results_query():
+    return (
+        select(
+            CertificateResult,
+            Candidate,
+            ExamPlan,
+            CertificateLevel,
+            Certificate,
+            Organisation.name,
+            IssuanceRecord.certificate_number,
+        )
+        .join(Candidate, Candidate.id == CertificateResult.candidate_id)
+        .join(ExamPlan, ExamPlan.id == CertificateResult.plan_id)
+        .join(PlanLevel, PlanLevel.id == CertificateResult.plan_level_id)
+        .join(CertificateLevel, CertificateLevel.id == PlanLevel.certificate_level_id)
+        .join(Certificate, Certificate.id == CertificateLevel.certificate_id)
+        .join(Organisation, Organisation.id == CertificateResult.school_id)
+        .outerjoin(
+            IssuanceRecord,
+            (IssuanceRecord.result_id == CertificateResult.id)
+            & (IssuanceRecord.status != IssuanceStatus.WITHDRAWN),
+        )
+    )
+
+
+def _scoped_results(actor: Actor, filters: ResultFilter):
+    query = _results_query()
+    if actor.role == Role.ORG_ADMIN:
+        query = query.where(ExamPlan.org_id == require_org(actor))
+    elif actor.is_school:
+        query = query.where(
+            CertificateResult.school_id == require_school(actor),
+            ExamPlan.publication_start <= clock.now(),
+        )
+    else:
+        raise AccessDenied()
+    if filters.plan_id:
+        query = query.where(CertificateResult.plan_id == filters.plan_id)
+    if filters.certificate_level_id:
+        query = query.where(CertificateLevel.id == filters.certificate_level_id)
+    search = filters.search.strip()
+    if search:
+        query = query.where(
+            or_(
+                Candidate.name.contains(search),
+                Candidate.id_number == search.upper(),
+                IssuanceRecord.certificate_number == search,
+            )
+        )
+    return query
+
+
+def _with_outcome(query, outcome: str):
+    if outcome == "passed":
+        return query.where(CertificateResult.passed == True)  # noqa: E712
+    if outcome == "failed":
+        return query.where(CertificateResult.passed == False)  # noqa: E712
+    return query
+
+
+def _result_row(item) -> dict[str, str]:
+    result, candidate, plan, level, certificate, school_name, number = item
+    return {
+        "result_id": str(result.id),
+        "plan_code": plan.code,
+        "candidate_name": candidate.name,
+        "id_number": mask_id_number(candidate.id_number),
+        "school_name": school_name,
+        "certificate": f"{certificate.name}（{level.level}）",
+        "composite": format_tenths(result.composite_tenths),
+        "outcome": "通过" if result.passed else "未通过",
+        "reason": result.failure_reason,
+        "state": "已锁定" if result.is_frozen or plan_is_locked(plan) else "公示中",
+        "certificate_number": number or "",
+    }
+
+
+def freeze_due_plans(session: Session, *, actor: Actor) -> int:
+    """Freeze the results of every plan in the caller's scope whose publication ended."""
+    query = (
+        select(ExamPlan)
+        .join(CertificateResult, CertificateResult.plan_id == ExamPlan.id)
+        .where(
+            CertificateResult.is_frozen == False,  # noqa: E712
+            ExamPlan.publication_end < clock.now(),
+        )
+        .distinct()
+    )
+    if actor.role == Role.ORG_ADMIN:
+        query = query.where(ExamPlan.org_id == actor.organisation_id)
+    elif actor.is_school:
+        query = query.where(CertificateResult.school_id == actor.organisation_id)
+    return sum(freeze_if_due(session, plan=plan) for plan in session.exec(query).all())
+
+
+def list_results(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: ResultFilter,
+    offset: int = 0,
+    limit: int = 20,
+) -> ResultPage:
+    """Return one page of certificate results in the caller's scope.
+
+    The organisation sees every result of its plans; a school sees its own
+    candidates' results once publication has started.
+    """
+    freeze_due_plans(session, actor=actor)
+    base = _scoped_results(actor, filters)
+    per_level = base.with_only_columns(
+        Certificate.name, CertificateLevel.level, CertificateResult.passed
+    ).subquery()
+    rates: dict[str, list[int]] = {}
+    for name, level, passed, number in session.exec(
+        select(per_level.c.name, per_level.c.level, per_level.c.passed, func.count())
+        .group_by(per_level.c.name, per_level.c.level, per_level.c.passed)
+        .order_by(per_level.c.name, per_level.c.level)
+    ).all():
+        totals = rates.setdefault(f"{name}（{level}）", [0, 0])
+        totals[0] += number
+        totals[1] += number if passed else 0
+    query = _with_outcome(base, filters.outcome)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    items = session.exec(
+        query.order_by(
+            ExamPlan.id, Certificate.name, Candidate.name, CertificateResult.id
+        )
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    all_count = sum(totals[0] for totals in rates.values())
+    passed_count = sum(totals[1] for totals in rates.values())
+    return ResultPage(
+        rows=[_result_row(item) for item in items],
+        total=total,
+        counts={
+            "all": all_count,
+            "passed": passed_count,
+            "failed": all_count - passed_count,
+        },
+        pass_rates=[
+            {
+                "certificate": certificate,
+                "total": str(totals[0]),
+                "passed": str(totals[1]),
+                "rate": _percent(totals[1], totals[0]),
+            }
+            for certificate, totals in rates.items()
+        ],
+    )
+
+
+def _percent(part: int, whole: int) -> str:
+    """Show a share as a percentage with one decimal, rounded half up."""
+    if whole == 0:
+        return ""
+    return format_tenths(round_half_up(part * 1000, whole)) + "%"
+
+
+def export_results(
+    session: Session, *, actor: Actor, filters: ResultFilter
+) -> list[dict[str, str]]:
+    """Return every row of a filtered result list, up to 50,000."""
+    query = _with_outcome(_scoped_results(actor, filters), filters.outcome)
+    items = session.exec(
+        query.order_by(ExamPlan.id, Certificate.name, Candidate.name).limit(50_000)
+    ).all()
+    logger.info("result export by account %s: %d rows", actor.account_id, len(items))
+    return [_result_row(item) for item in items]
+
+
+def results_for_candidate(session: Session, *, actor: Actor) -> list[dict[str, str]]:
+    """Return the caller's own certificate results of plans whose publication started."""
+    require_role(actor, Role.CANDIDATE)
+    if actor.candidate_id is None:
+        return []
+    query = _results_query().where(
+        CertificateResult.candidate_id == actor.candidate_id,
+        ExamPlan.publication_start <= clock.now(),
+    )
+    return [_result_row(item) for item in session.exec(query).all()]
