@@ -12,3 +12,10 @@ def login_with_next(path: str) -> str:
     if not path or path == LOGIN:
         return LOGIN
     return f"{LOGIN}?next={path}"
+
+
+# Scores and results
+SCORE_ENTRY = "/scores/entry"
+SCORE_STATISTICS = "/scores/statistics"
+SCORES = "/scores"
+RESULTS = "/results"

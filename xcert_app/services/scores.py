@@ -814,3 +814,67 @@ def _change_label(status: str, tenths: int | None) -> str:
     if not status:
         return "未录入"
     return ScoreValue(status=ScoreStatus(status), tenths=tenths).label
+
+
+def plan_options(session: Session, *, actor: Actor) -> list[dict[str, str]]:
+    """Return the plans whose scores the caller may see, newest first.
+
+    The organisation gets all its plans; a school gets the plans its candidates
+    registered for once their publication has started.
+    """
+    query = select(ExamPlan).order_by(ExamPlan.exam_start.desc())
+    if actor.role == Role.ORG_ADMIN:
+        query = query.where(ExamPlan.org_id == require_org(actor))
+    elif actor.is_school:
+        school_id = require_school(actor)
+        query = query.where(
+            ExamPlan.publication_start <= clock.now(),
+            ExamPlan.id.in_(
+                select(Registration.plan_id).where(Registration.school_id == school_id)
+            ),
+        )
+    else:
+        raise AccessDenied()
+    return [
+        {"value": str(plan.id), "label": f"{plan.code} {plan.name}"}
+        for plan in session.exec(query).all()
+    ]
+
+
+def subject_options(
+    session: Session, *, actor: Actor, plan_id: int
+) -> list[dict[str, str]]:
+    """Return the subjects examined under a plan the caller may see."""
+    allowed = {int(option["value"]) for option in plan_options(session, actor=actor)}
+    if plan_id not in allowed:
+        raise NotFound("考试计划不存在或成绩尚未公示")
+    subjects = session.exec(
+        select(Subject)
+        .join(PlanSubject, PlanSubject.subject_id == Subject.id)
+        .where(PlanSubject.plan_id == plan_id)
+        .order_by(Subject.code)
+    ).all()
+    return [
+        {"value": str(subject.id), "label": f"{subject.code} {subject.name}"}
+        for subject in subjects
+    ]
+
+
+def window_summary(session: Session, *, actor: Actor, plan_id: int) -> str:
+    """Describe the plan's score windows and what may be done now, for the page."""
+    plan = load_org_plan(session, actor=actor, plan_id=plan_id)
+    entry = (
+        f"成绩登记 {format_beijing(plan.score_entry_start)} 至 "
+        f"{format_beijing(plan.score_entry_end)}"
+    )
+    publication = (
+        f"公示期 {format_beijing(plan.publication_start)} 至 "
+        f"{format_beijing(plan.publication_end)}"
+    )
+    now_text = {
+        Phase.NOT_OPEN: "现在不在成绩登记时间内",
+        Phase.ENTRY: "现在可以导入和修改成绩",
+        Phase.PUBLICATION: "公示中：只能逐条更正成绩，须填写更正原因",
+        Phase.LOCKED: "公示期已结束，成绩已永久锁定",
+    }[phase_of(plan)]
+    return f"{entry}；{publication}。{now_text}"
