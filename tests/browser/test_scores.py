@@ -157,6 +157,15 @@ def test_scores_import_publication_correction_lock_and_results(
     expect(page.locator("#score-table")).to_contain_text("70.0")
     screenshot(page, "scores-imported")
 
+    page.goto(f"{app_url}/scores/statistics")
+    statistics = page.locator("#site-statistics")
+    expect(statistics).to_contain_text("首都师范大学物流管理考核站点")
+    expect(statistics).to_contain_text("66.3")
+    expect(
+        page.locator("#score-distribution .recharts-bar-rectangle").first
+    ).to_be_visible()
+    screenshot(page, "scores-statistics")
+
     frozen_clock.set(IN_PUBLICATION)
     session.rollback()
     student = session.exec(
@@ -167,6 +176,7 @@ def test_scores_import_publication_correction_lock_and_results(
     )
     assert [row["score"] for row in visible] == ["70.0", "50.0", "60.0"]
 
+    page.context.clear_cookies()
     login("cnu_admin")
     page.goto(f"{app_url}/scores")
     expect(page.locator("#score-counts")).to_contain_text("全部 9")
@@ -174,6 +184,7 @@ def test_scores_import_publication_correction_lock_and_results(
     expect(page.locator("#score-table")).to_contain_text("缺考")
     screenshot(page, "scores-school-list")
 
+    page.context.clear_cookies()
     login("wuliu_org")
     page.goto(f"{app_url}/scores/entry")
     expect(page.locator("#window-text")).to_contain_text("公示中")
@@ -190,6 +201,7 @@ def test_scores_import_publication_correction_lock_and_results(
     expect(row).to_contain_text("60.0")
 
     frozen_clock.set(AFTER_PUBLICATION)
+    page.context.clear_cookies()
     login("wuliu_org")
     page.goto(f"{app_url}/scores/entry")
     expect(page.locator("#window-text")).to_contain_text("永久锁定")

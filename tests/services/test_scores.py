@@ -3,7 +3,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
 from tests.factories import make_actor, make_organisation
@@ -30,7 +30,7 @@ from xcert_app.services.errors import (
     ValidationError,
 )
 from xcert_app.services.scores import ScoreFilter, ScoreFormatError, ScoreRow
-from xcert_app.spreadsheets.scores import read_score_file
+from xcert_app.spreadsheets.scores import read_score_file, rows_xlsx, template_xlsx
 
 HEADER = ["准考证号", "证件号码", "科目编码", "成绩"]
 
@@ -610,3 +610,36 @@ def test_scores_import_command_unknown_plan(session, tmp_path, capsys):
         "ok": False,
         "error": "考试计划 K000000000000 不存在",
     }
+
+
+def test_export_scores_writes_filtered_rows(session, frozen_clock):
+    world = make_world(session)
+    _candidate, registrations = add_candidate(session, world)
+    scores.save_score(
+        session,
+        actor=world.org_actor,
+        registration_id=registrations[0].id,
+        score="缺考",
+    )
+    frozen_clock.set(PUBLICATION_START)
+
+    exported = scores.export_scores(
+        session, actor=world.school_actor, filters=ScoreFilter(status="absent")
+    )
+    data = rows_xlsx(
+        "科目成绩", [("subject_code", "科目编码"), ("score", "成绩")], exported
+    )
+
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert [cell.value for cell in sheet[1]] == ["科目编码", "成绩"]
+    assert [cell.value for cell in sheet[2]] == [world.subjects[0].code, "缺考"]
+    assert sheet.max_row == 2
+
+
+def test_template_example_row_reads_back():
+    rows = read_score_file(template_xlsx(), file_name="成绩导入模板.xlsx")
+    assert len(rows) == 1
+    assert rows[0].subject_code == "043194"
+    assert rows[0].ticket_number == "20600002253700400057"
+    assert rows[0].score == "86.5"
+    assert rows[0].problem == ""

@@ -63,7 +63,7 @@ def format_tenths(tenths: int | None) -> str:
 
 @dataclass(frozen=True)
 class SubjectOutcome:
-    """One subject's score as the pass rule sees it."""
+    """One subject's weight, pass mark and score, as input to a pass rule."""
 
     name: str
     weight_percent: int
@@ -280,6 +280,7 @@ def _store(
         if result
         else {}
     )
+
     if result is None:
         result = CertificateResult(
             plan_id=plan.id,
@@ -293,6 +294,7 @@ def _store(
     result.computed_at = clock.now()
     session.add(result)
     session.flush()
+
     after = {"passed": result.passed, "composite": result.composite_tenths}
     if before != after:
         audit.record(
@@ -436,18 +438,6 @@ def next_certificate_number(
     if serial > 99_999_999:
         raise ServiceError(f"证书 {certificate.name} 的证书编号流水号已用尽")
     return f"{certificate.code}{level_digit}{year}{province}{serial:08d}"
-
-
-def count_issuance_records(session: Session, *, plan_id: int) -> int:
-    """Count the plan's issuance records that are not withdrawn."""
-    return session.exec(
-        select(func.count())
-        .select_from(IssuanceRecord)
-        .where(
-            IssuanceRecord.plan_id == plan_id,
-            IssuanceRecord.status != IssuanceStatus.WITHDRAWN,
-        )
-    ).one()
 
 
 @dataclass

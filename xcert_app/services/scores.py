@@ -7,7 +7,7 @@ Windows (all bounds inclusive, read from the business clock):
   a score that differs needs a reason;
 - publication: schools and students see the scores; the organisation may only
   correct single scores, each with a reason;
-- after publication: nothing changes any more, whichever path asks.
+- after publication: every path (import, form, command) rejects a change.
 """
 
 import logging
@@ -67,7 +67,7 @@ class Phase(StrEnum):
 
 
 def phase_of(plan: ExamPlan) -> Phase:
-    """Return where the plan stands in its score windows right now."""
+    """Return the plan's current phase among its score windows."""
     now = clock.now()
     if now > plan.publication_end:
         return Phase.LOCKED
@@ -76,11 +76,6 @@ def phase_of(plan: ExamPlan) -> Phase:
     if plan.score_entry_start <= now <= plan.score_entry_end:
         return Phase.ENTRY
     return Phase.NOT_OPEN
-
-
-def is_published(plan: ExamPlan) -> bool:
-    """Tell whether schools and students may see the plan's scores."""
-    return clock.now() >= plan.publication_start
 
 
 def _locked_message(plan: ExamPlan) -> str:
@@ -185,6 +180,7 @@ def _write_score(
     reason = reason.strip()
     if existing is not None and _value_of(existing) == value:
         return "unchanged"
+
     if existing is None:
         existing = SubjectScore(
             registration_id=registration.id,
@@ -200,6 +196,7 @@ def _write_score(
         if phase == Phase.PUBLICATION:
             _record_change(session, actor, existing, None, value, reason)
         return "created"
+
     version = existing.version if expected_version is None else expected_version
     before = _value_of(existing)
     outcome = session.exec(
@@ -319,7 +316,7 @@ class ScoreRow:
 
 @dataclass
 class ImportReport:
-    """What a score import did, with the reason for each refused row."""
+    """Counts of a score import, with the reason for each refused row."""
 
     total: int = 0
     created: int = 0
