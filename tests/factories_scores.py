@@ -129,7 +129,7 @@ def make_world(
     marks = subject_pass_marks or (60,) * len(weights)
     for index, (weight, mark) in enumerate(zip(weights, marks, strict=True)):
         subject = Subject(
-            code=f"{code_prefix}{number:02d}{index:02d}",
+            code=f"{code_prefix}{number % 100:02d}{index:02d}",
             name=("基础考核", "综合应用考核", "实操考核", "附加考核")[index],
             mode="机考",
             certificate_level_id=level.id,
