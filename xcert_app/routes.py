@@ -46,3 +46,8 @@ PAYMENTS = "/payments"
 ORG_REGISTRATIONS = "/org/registrations"
 ORG_PAYMENTS = "/org/payments"
 ORG_FEES = "/org/fees"
+# Scores and results
+SCORE_ENTRY = "/scores/entry"
+SCORE_STATISTICS = "/scores/statistics"
+SCORES = "/scores"
+RESULTS = "/results"

@@ -12,6 +12,9 @@ class IssuanceStatus(StrEnum):
     PENDING = "pending"
     REFUSED = "refused"
     ISSUED = "issued"
+    # The result stopped passing after a score correction; the number stays with the
+    # record and comes back if the result passes again.
+    WITHDRAWN = "withdrawn"
 
 
 class SigningSide(StrEnum):

@@ -55,5 +55,6 @@ class CertificateResult(SQLModel, table=True):
     school_id: int = Field(foreign_key="organisation.id", index=True)
     composite_tenths: int | None = None
     passed: bool = False
+    failure_reason: str = Field(default="", max_length=256)
     is_frozen: bool = False
     computed_at: datetime | None = time_field()
