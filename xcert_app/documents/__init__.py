@@ -1,0 +1,1 @@
+"""PDF documents: admission tickets, labels, sign-in sheets and certificates."""
