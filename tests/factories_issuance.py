@@ -136,12 +136,29 @@ class IssuanceWorld:
         self.session.flush()
         return candidate
 
-    def record(self, candidate: Candidate | None = None, **fields) -> IssuanceRecord:
+    def add_level(self, name: str = "中级") -> PlanLevel:
+        """Add another level of the certificate to the plan."""
+        level = CertificateLevel(certificate_id=self.certificate.id, level=name)
+        self.session.add(level)
+        self.session.flush()
+        plan_level = PlanLevel(plan_id=self.plan.id, certificate_level_id=level.id)
+        self.session.add(plan_level)
+        self.session.flush()
+        return plan_level
+
+    def record(
+        self,
+        candidate: Candidate | None = None,
+        *,
+        plan_level: PlanLevel | None = None,
+        **fields,
+    ) -> IssuanceRecord:
         """Add a passed result and its pending issuance record."""
         candidate = candidate or self.candidate()
+        plan_level = plan_level or self.plan_level
         result = CertificateResult(
             plan_id=self.plan.id,
-            plan_level_id=self.plan_level.id,
+            plan_level_id=plan_level.id,
             candidate_id=candidate.id,
             school_id=self.school.id,
             composite_tenths=855,
@@ -156,7 +173,7 @@ class IssuanceWorld:
             school_id=self.school.id,
             org_id=self.org.id,
             plan_id=self.plan.id,
-            certificate_level_id=self.level.id,
+            certificate_level_id=plan_level.certificate_level_id,
             site_id=self.site.id,
             **fields,
         )
