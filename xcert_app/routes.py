@@ -12,3 +12,16 @@ def login_with_next(path: str) -> str:
     if not path or path == LOGIN:
         return LOGIN
     return f"{LOGIN}?next={path}"
+
+
+# Seal, signing, electronic certificates, public verification, personal space
+SEAL = "/school/seal"
+SIGNING = "/issuance/signing"
+VERIFY = "/verify"
+STUDENT_LOGIN = "/student/login"
+STUDENT_SPACE = "/student"
+
+
+def verify_with_number(number: str) -> str:
+    """Return the public verification URL with the certificate number filled in."""
+    return f"{VERIFY}?number={number}"
