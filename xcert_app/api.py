@@ -1,7 +1,7 @@
 """HTTP endpoints beside the Reflex app: certificate verification for employers.
 
 ``GET /api/verify?number=...&id_number=...`` returns JSON under the same rules as
-the public page: one answer for every wrong pair, and a rate limit per client.
+the public page: one response for every wrong pair, and a rate limit per client.
 """
 
 import logging

@@ -28,7 +28,7 @@ def verify_certificate(args: argparse.Namespace) -> int:
         )
     details = found.as_dict() if found else None
     if args.json:
-        answer = (
+        result = (
             {"found": True, "certificate": details}
             if details
             else {
@@ -36,7 +36,7 @@ def verify_certificate(args: argparse.Namespace) -> int:
                 "message": NOT_FOUND_MESSAGE,
             }
         )
-        print(json.dumps(answer, ensure_ascii=False))
+        print(json.dumps(result, ensure_ascii=False))
     elif details:
         for key, label in LABELS.items():
             print(f"{label}：{details[key]}")
@@ -51,5 +51,5 @@ def register(commands) -> None:
     )
     parser.add_argument("number", help="22-digit certificate number")
     parser.add_argument("id_number", metavar="ID", help="the holder's ID number")
-    parser.add_argument("--json", action="store_true", help="print the answer as JSON")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=verify_certificate)

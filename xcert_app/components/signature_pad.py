@@ -5,6 +5,7 @@ instead of a component ("Element type is invalid").
 """
 
 import reflex as rx
+from reflex_base.utils.format import format_ref
 
 
 class SignatureCanvas(rx.Component):
@@ -46,7 +47,7 @@ def signature_pad(pad_id: str, *, width: int = 600, height: int = 240) -> rx.Com
 
 
 def _ref(pad_id: str) -> str:
-    return f"refs['ref_{pad_id}']"
+    return f"refs['{format_ref(pad_id)}']"
 
 
 def read_signature(pad_id: str, callback) -> rx.event.EventSpec:

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import segno
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from PIL import Image
 
 from xcert_app.settings import PROJECT_ROOT, settings
 
@@ -73,10 +74,11 @@ def verification_url(certificate_number: str) -> str:
     return f"{base}/verify?{urlencode({'number': certificate_number})}"
 
 
-def _qr_png(url: str) -> bytes:
+def _qr_image(url: str) -> Image.Image:
+    """Return the QR code as an 8-bit grey image (kept lossless and easy to read back)."""
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=2)
-    return buffer.getvalue()
+    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=4)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("L")
 
 
 def _new_document() -> FPDF:
@@ -145,7 +147,7 @@ def _draw_page(pdf: FPDF, content: CertificateContent) -> None:
     pdf.cell(75, 7, content.school_name, align="C")
 
     url = verification_url(content.certificate_number)
-    pdf.image(io.BytesIO(_qr_png(url)), x=30, y=222, w=34, h=34, link=url)
+    pdf.image(_qr_image(url), x=30, y=222, w=34, h=34, link=url)
     pdf.set_xy(22, 257)
     pdf.set_font(FONT_FAMILY, size=9)
     pdf.set_text_color(90, 90, 90)

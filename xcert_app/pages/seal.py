@@ -146,11 +146,15 @@ def sample_certificate(seal_src) -> rx.Component:
     return rx.box(
         rx.vstack(
             rx.text("职业技能等级证书", size="5", weight="bold", color="#8c1414"),
-            line("姓　　名", "张**"),
-            line("证书名称", "物流管理职业技能等级证书"),
-            line("证书等级", "初级"),
-            line("证书编号", "1560003101561001200045"),
-            line("发证日期", "2026年12月04日"),
+            rx.vstack(
+                line("姓　　名", "张**"),
+                line("证书名称", "物流管理职业技能等级证书"),
+                line("证书等级", "初级"),
+                line("证书编号", "1560003101561001200045"),
+                line("发证日期", "2026年12月04日"),
+                align="start",
+                spacing="2",
+            ),
             align="center",
             spacing="2",
             padding_top="1.2rem",

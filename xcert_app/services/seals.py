@@ -237,7 +237,7 @@ def current_seal_image(session: Session, *, school_id: int) -> bytes | None:
 
 
 def seal_for_head(session: Session, *, actor: Actor) -> bytes | None:
-    """Return the principal's own school seal image; nobody else may view it."""
+    """Return the seal image of the caller's school; only its principal may view it."""
     return current_seal_image(session, school_id=_require_head(actor))
 
 

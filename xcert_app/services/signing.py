@@ -1,5 +1,8 @@
-"""Signing issuance records: the school's principal and the assessment organisation each
-sign with a handwritten signature or refuse with a reason; a signature is never undone."""
+"""Signing issuance records by the school's principal and the assessment organisation.
+
+Each side signs with a handwritten signature or refuses with a reason. A signature
+is never undone.
+"""
 
 import base64
 import binascii
@@ -198,7 +201,7 @@ def _load_for_decision(
 def _apply(
     session: Session, *, record: IssuanceRecord, version: int, values: dict
 ) -> None:
-    """Write ``values`` if nobody changed the record since ``version`` was read."""
+    """Write ``values`` only if the record is still at ``version``; raise ``Conflict`` otherwise."""
     changed = session.exec(
         update(IssuanceRecord)
         .where(IssuanceRecord.id == record.id, IssuanceRecord.version == version)

@@ -1,7 +1,7 @@
 """Public certificate verification: certificate number plus the holder's ID number.
 
-Anyone may ask, without logging in, so every wrong pair gets the same answer and
-each client is rate-limited.
+Anyone may query without logging in, so every wrong pair gets the same response
+and each client is rate-limited.
 """
 
 import logging
@@ -29,7 +29,7 @@ WINDOW = timedelta(minutes=1)
 
 
 class RateLimited(ServiceError):
-    """The client asked too often; it should wait and try again."""
+    """The client sent too many requests; it should wait and try again."""
 
     def __init__(self, seconds: int) -> None:
         super().__init__(f"查询过于频繁，请 {seconds} 秒后再试")
@@ -107,7 +107,7 @@ def verify(
     """Return the issued certificate with this number held by this ID number, or None.
 
     A wrong number, a wrong ID number and a certificate not yet issued all return
-    None, so the answer never tells which part was wrong. Raises ``RateLimited``.
+    None, so the response never reveals which part was wrong. Raises ``RateLimited``.
     """
     limiter.check(client or "unknown")
     number = number.strip()
