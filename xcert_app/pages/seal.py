@@ -138,7 +138,7 @@ def _error(name: str) -> rx.Component:
 
 
 def sample_certificate(seal_src) -> rx.Component:
-    """A small mock of the certificate with the seal where the PDF places it."""
+    """Render a small mock certificate with the seal where the PDF places it."""
     line = lambda label, value: rx.hstack(  # noqa: E731
         rx.text(label, size="1", color_scheme="gray", width="4.5rem"),
         rx.text(value, size="2"),

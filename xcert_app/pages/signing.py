@@ -3,7 +3,6 @@ pending records on a tablet, refuse with a reason, and download issued certifica
 
 import asyncio
 import dataclasses
-import logging
 
 import reflex as rx
 
@@ -19,8 +18,6 @@ from xcert_app.models.accounts import Role
 from xcert_app.services import accounts, certificates, signing
 from xcert_app.services.errors import AccessDenied, ValidationError
 from xcert_app.state import SessionState, shows_service_errors
-
-logger = logging.getLogger(__name__)
 
 PAD_ID = "signature-pad"
 PAGE_SIZE = 20

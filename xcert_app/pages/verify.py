@@ -22,7 +22,7 @@ DETAIL_LABELS = [
 
 
 class VerifyState(rx.State):
-    """The verification form and its one answer."""
+    """The verification form and its result."""
 
     number: str = ""
     id_number: str = ""
