@@ -7,7 +7,7 @@ from sqlmodel import select
 from tests.factories import actor_of
 from tests.factories_issuance import IssuanceWorld
 from xcert_app.clock import beijing
-from xcert_app.models.catalogue import Subject
+from xcert_app.models.catalogue import PlanSubject, Subject
 from xcert_app.models.issuance import IssuanceStatus
 from xcert_app.models.registrations import Registration
 from xcert_app.models.scores import SubjectScore
@@ -111,9 +111,16 @@ def test_scores_appear_from_publication(session, world, frozen_clock):
     )
     session.add(subject)
     session.flush()
+    plan_subject = PlanSubject(
+        plan_id=world.plan.id,
+        plan_level_id=world.plan_level.id,
+        subject_id=subject.id,
+    )
+    session.add(plan_subject)
+    session.flush()
     registration = Registration(
         plan_id=world.plan.id,
-        plan_subject_id=1,
+        plan_subject_id=plan_subject.id,
         subject_id=subject.id,
         certificate_level_id=world.level.id,
         candidate_id=candidate.id,
