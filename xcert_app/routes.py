@@ -51,3 +51,14 @@ SCORE_ENTRY = "/scores/entry"
 SCORE_STATISTICS = "/scores/statistics"
 SCORES = "/scores"
 RESULTS = "/results"
+# Seal, signing, electronic certificates, public verification, personal space
+SEAL = "/school/seal"
+SIGNING = "/issuance/signing"
+VERIFY = "/verify"
+STUDENT_LOGIN = "/student/login"
+STUDENT_SPACE = "/student"
+
+
+def verify_with_number(number: str) -> str:
+    """Return the public verification URL with the certificate number filled in."""
+    return f"{VERIFY}?number={number}"

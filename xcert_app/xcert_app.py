@@ -8,6 +8,7 @@ import reflex as rx
 
 import xcert_app.models  # noqa: F401  (registers every table)
 from xcert_app import pages
+from xcert_app.api import api
 from xcert_app.components.layout import signed_in_frame
 from xcert_app.components.page import REGISTRY
 from xcert_app.state import SessionState
@@ -23,6 +24,7 @@ app = rx.App(
     style={
         "font_family": "'PingFang SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif"
     },
+    api_transformer=api,
 )
 
 

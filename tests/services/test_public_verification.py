@@ -1,0 +1,132 @@
+from datetime import timedelta
+
+import pytest
+
+from tests.factories_issuance import IssuanceWorld
+from xcert_app.models.issuance import IssuanceStatus
+from xcert_app.services import verification_public
+from xcert_app.services.verification_public import NOT_FOUND_MESSAGE, RateLimited
+
+
+@pytest.fixture(autouse=True)
+def fresh_limiter():
+    verification_public.limiter.reset()
+    yield
+    verification_public.limiter.reset()
+
+
+@pytest.fixture
+def issued(session, frozen_clock):
+    world = IssuanceWorld(session)
+    candidate = world.candidate(name="刘洪伟")
+    record = world.record(
+        candidate,
+        status=IssuanceStatus.ISSUED,
+        school_signed_at=frozen_clock.now(),
+        org_signed_at=frozen_clock.now(),
+        issued_at=frozen_clock.now(),
+    )
+    return record, candidate
+
+
+def _verify(session, number, id_number, client="198.51.100.7"):
+    return verification_public.verify(
+        session, number=number, id_number=id_number, client=client
+    )
+
+
+def test_right_pair_shows_masked_details(session, issued):
+    record, candidate = issued
+    found = _verify(session, record.certificate_number, candidate.id_number)
+    assert found.holder_name_masked == "刘**"
+    assert (
+        found.id_number_masked
+        == candidate.id_number[:6] + "*****" + candidate.id_number[-4:]
+    )
+    assert found.certificate_name == "物流管理职业技能等级证书"
+    assert found.level == "初级"
+    assert found.organisation_name == "测试评价组织"
+    assert found.issue_date == "2026-12-04"
+
+
+def test_lowercase_x_in_id_number_matches(session, issued):
+    record, candidate = issued
+    candidate.id_number = candidate.id_number[:17] + "X"
+    session.add(candidate)
+    session.flush()
+    found = _verify(session, record.certificate_number, candidate.id_number.lower())
+    assert found is not None
+
+
+def test_wrong_id_number_finds_nothing(session, issued):
+    record, _candidate = issued
+    assert _verify(session, record.certificate_number, "110101199003071233") is None
+
+
+def test_wrong_number_finds_nothing(session, issued):
+    _record, candidate = issued
+    assert _verify(session, "1560003101561099999999", candidate.id_number) is None
+
+
+def test_unissued_certificate_finds_nothing(session, frozen_clock):
+    world = IssuanceWorld(session)
+    candidate = world.candidate()
+    record = world.record(candidate)
+    assert _verify(session, record.certificate_number, candidate.id_number) is None
+
+
+def test_not_found_message_is_one_sentence():
+    assert NOT_FOUND_MESSAGE == "查无此证书，请核对证书编号和证件号码后重试"
+
+
+def test_eleventh_request_in_a_minute_is_limited(session, issued, frozen_clock):
+    record, candidate = issued
+    for _ in range(10):
+        _verify(session, record.certificate_number, "110101199003071233")
+    with pytest.raises(RateLimited, match="秒后再试"):
+        _verify(session, record.certificate_number, candidate.id_number)
+    assert _verify(
+        session, record.certificate_number, candidate.id_number, "203.0.113.9"
+    )
+    frozen_clock.shift(timedelta(seconds=61))
+    assert _verify(session, record.certificate_number, candidate.id_number) is not None
+
+
+def test_api_answers_json_with_same_rules(session, issued):
+    from starlette.testclient import TestClient
+
+    from xcert_app.api import api
+
+    record, candidate = issued
+    session.commit()
+    client = TestClient(api)
+    found = client.get(
+        "/api/verify",
+        params={"number": record.certificate_number, "id_number": candidate.id_number},
+    )
+    wrong = client.post(
+        "/api/verify",
+        json={"number": record.certificate_number, "id_number": "110101199003071233"},
+    )
+    assert found.status_code == 200
+    assert found.json()["certificate"]["holder_name_masked"] == "刘**"
+    assert wrong.status_code == 404
+    assert wrong.json() == {"found": False, "message": NOT_FOUND_MESSAGE}
+    for _ in range(8):
+        client.get("/api/verify", params={"number": "1", "id_number": "2"})
+    limited = client.get("/api/verify", params={"number": "1", "id_number": "2"})
+    assert limited.status_code == 429
+    assert limited.headers["Retry-After"] == "60"
+
+
+def test_verify_command_prints_json(session, issued, capsys):
+    from xcert_app.cli import main
+
+    record, candidate = issued
+    session.commit()
+    code = main(["verify", record.certificate_number, candidate.id_number, "--json"])
+    output = capsys.readouterr().out
+    assert code == 0
+    assert '"found": true' in output
+    assert '"holder_name_masked": "刘**"' in output
+    assert main(["verify", record.certificate_number, "110101199003071233"]) == 1

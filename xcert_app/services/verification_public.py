@@ -1,0 +1,139 @@
+"""Public certificate verification: certificate number plus the holder's ID number.
+
+Anyone may query without logging in, so every wrong pair gets the same response
+and each client is rate-limited.
+"""
+
+import logging
+import math
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from xcert_app.clock import clock, format_beijing
+from xcert_app.models.candidates import Candidate
+from xcert_app.models.catalogue import Certificate, CertificateLevel
+from xcert_app.models.issuance import IssuanceRecord, IssuanceStatus
+from xcert_app.models.orgs import Organisation
+from xcert_app.services.errors import ServiceError
+from xcert_app.services.masking import mask_id_number, mask_name
+
+logger = logging.getLogger(__name__)
+
+NOT_FOUND_MESSAGE = "查无此证书，请核对证书编号和证件号码后重试"
+MAX_REQUESTS = 10
+WINDOW = timedelta(minutes=1)
+
+
+class RateLimited(ServiceError):
+    """The client sent too many requests; it should wait and try again."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"查询过于频繁，请 {seconds} 秒后再试")
+        self.retry_after = seconds
+
+
+class RateLimiter:
+    """A sliding-window count of requests per client key, kept in this process.
+
+    NOTE: with several backend workers each one counts on its own, so a client
+    may get up to ``limit`` requests per worker in a window.
+    """
+
+    def __init__(self, limit: int = MAX_REQUESTS, window: timedelta = WINDOW) -> None:
+        self.limit = limit
+        self.window = window
+        self._hits: dict[str, deque] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: str) -> None:
+        """Count one request of ``key``; raise ``RateLimited`` when over the limit."""
+        now = clock.now()
+        with self._lock:
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                wait = hits[0] + self.window - now
+                logger.warning("verification rate limit reached for a client")
+                raise RateLimited(max(1, math.ceil(wait.total_seconds())))
+            hits.append(now)
+            if len(self._hits) > 10_000:
+                self._forget_idle(now)
+
+    def _forget_idle(self, now) -> None:
+        for key in [
+            key
+            for key, hits in self._hits.items()
+            if not hits or hits[-1] <= now - self.window
+        ]:
+            del self._hits[key]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._hits.clear()
+
+
+limiter = RateLimiter()
+
+
+@dataclass(frozen=True)
+class VerifiedCertificate:
+    """The public details of one issued certificate."""
+
+    certificate_number: str
+    holder_name_masked: str
+    id_number_masked: str
+    certificate_name: str
+    level: str
+    organisation_name: str
+    school_name: str
+    issue_date: str
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.__dict__)
+
+
+def _normalise_id(id_number: str) -> str:
+    return id_number.strip().upper()
+
+
+def verify(
+    session: Session, *, number: str, id_number: str, client: str
+) -> VerifiedCertificate | None:
+    """Return the issued certificate with this number held by this ID number, or None.
+
+    A wrong number, a wrong ID number and a certificate not yet issued all return
+    None, so the response never reveals which part was wrong. Raises ``RateLimited``.
+    """
+    limiter.check(client or "unknown")
+    number = number.strip()
+    id_number = _normalise_id(id_number)
+    if not number or not id_number:
+        return None
+    found = session.exec(
+        select(IssuanceRecord, Candidate)
+        .join(Candidate, Candidate.id == IssuanceRecord.candidate_id)
+        .where(
+            IssuanceRecord.certificate_number == number,
+            IssuanceRecord.status == IssuanceStatus.ISSUED,
+        )
+    ).first()
+    if found is None or found[1].id_number.upper() != id_number:
+        return None
+    record, candidate = found
+    level = session.get(CertificateLevel, record.certificate_level_id)
+    certificate = session.get(Certificate, level.certificate_id)
+    return VerifiedCertificate(
+        certificate_number=record.certificate_number,
+        holder_name_masked=mask_name(candidate.name),
+        id_number_masked=mask_id_number(candidate.id_number),
+        certificate_name=certificate.name,
+        level=level.level,
+        organisation_name=session.get(Organisation, record.org_id).name,
+        school_name=session.get(Organisation, record.school_id).name,
+        issue_date=format_beijing(record.issued_at, "%Y-%m-%d"),
+    )
