@@ -21,7 +21,7 @@ from xcert_app.models.declarations import DeclarationStatus
 from xcert_app.models.registrations import Registration, RegistrationStatus
 from xcert_app.models.system import AuditEntry
 from xcert_app.services import registrations
-from xcert_app.services.errors import AccessDenied, ServiceError
+from xcert_app.services.errors import AccessDenied, Conflict, ServiceError
 from xcert_app.services.registrations import Rule
 from xcert_app.spreadsheets.registrations import ImportKind
 
@@ -466,3 +466,13 @@ def test_paid_or_scheduled_registration_cannot_be_deleted(session, status):
     assert refusal.rule == Rule.STATUS
     assert "不能删除" in refusal.message
     assert len(_registrations(session, year)) == 3
+
+
+def test_concurrent_duplicate_becomes_conflict(session, monkeypatch):
+    year = make_year(session)
+    candidates = add_candidates(session, year, 1)
+    _import(session, year, by_certificate(year, candidates))
+    # Pretend the earlier registrations were committed after this import read them.
+    monkeypatch.setattr(registrations, "_existing_keys", lambda *args: set())
+    with pytest.raises(Conflict, match="请重新导入"):
+        _import(session, year, by_certificate(year, candidates))

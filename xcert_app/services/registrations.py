@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete as sql_delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from xcert_app.clock import BEIJING, clock, format_beijing, to_beijing
@@ -45,7 +46,7 @@ from xcert_app.models.registrations import (
 )
 from xcert_app.services import audit
 from xcert_app.services.actor import Actor, require_school
-from xcert_app.services.errors import NotFound, ServiceError
+from xcert_app.services.errors import Conflict, NotFound, ServiceError
 from xcert_app.services.masking import mask_id_number
 from xcert_app.spreadsheets import registrations as sheets
 from xcert_app.spreadsheets.registrations import ImportKind, ImportRow, ParsedImport
@@ -616,7 +617,15 @@ def _add_registrations(
                 )
             )
             added += 1
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as error:
+        # Another import committed the same (plan, candidate, subject) after this
+        # one read the existing registrations; the unique constraint stops it.
+        logger.warning("registration import for plan %s collided: %s", plan.code, error)
+        raise Conflict(
+            "另一项导入同时报考了相同的考生和科目，本次未做任何修改；请重新导入"
+        ) from error
     return added
 
 
