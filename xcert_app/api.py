@@ -1,18 +1,30 @@
-"""HTTP endpoints beside the Reflex app: certificate verification for employers.
+"""HTTP endpoints beside the Reflex app.
 
 ``GET /api/verify?number=...&id_number=...`` returns JSON under the same rules as
 the public page: one response for every wrong pair, and a rate limit per client.
+
+``GET /api/student/scores`` and ``GET /api/student/tickets/{plan_id}`` give a signed-in
+candidate their published scores (JSON) and admission tickets (PDF). The caller is
+identified by the login session token, sent as ``Authorization: Bearer <token>`` or
+in the ``xcert_token`` cookie the web pages set, and checked on every request.
 """
 
 import logging
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from xcert_app.db import session_scope
-from xcert_app.services import verification_public
+from xcert_app.services import (
+    accounts,
+    candidate_space,
+    exam_documents,
+    verification_public,
+)
+from xcert_app.services.actor import Actor
+from xcert_app.services.errors import AccessDenied, NotFound, ServiceError
 from xcert_app.services.verification_public import NOT_FOUND_MESSAGE, RateLimited
 
 logger = logging.getLogger(__name__)
@@ -67,6 +79,63 @@ async def verify_certificate(request: Request) -> JSONResponse:
     return JSONResponse({"found": True, "certificate": found.as_dict()})
 
 
+def _session_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.cookies.get("xcert_token", "")
+
+
+def _error(error: ServiceError) -> JSONResponse:
+    status = (
+        403
+        if isinstance(error, AccessDenied)
+        else 404
+        if isinstance(error, NotFound)
+        else 409
+    )
+    return JSONResponse({"message": error.message}, status_code=status)
+
+
+def _signed_in(session, request: Request) -> Actor:
+    actor = accounts.actor_for_token(session, _session_token(request))
+    if actor is None:
+        raise AccessDenied("登录已失效，请重新登录")
+    return actor
+
+
+async def student_scores(request: Request) -> JSONResponse:
+    try:
+        with session_scope() as session:
+            rows = candidate_space.scores(session, actor=_signed_in(session, request))
+    except ServiceError as error:
+        return _error(error)
+    return JSONResponse({"scores": rows})
+
+
+async def student_ticket(request: Request) -> Response:
+    try:
+        plan_id = int(request.path_params["plan_id"])
+    except ValueError:
+        return JSONResponse({"message": "考试计划编号应为数字"}, status_code=400)
+    try:
+        with session_scope() as session:
+            pdf = exam_documents.ticket_pdf_for_candidate(
+                session, actor=_signed_in(session, request), plan_id=plan_id
+            )
+    except ServiceError as error:
+        return _error(error)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="admission-ticket.pdf"'},
+    )
+
+
 api = Starlette(
-    routes=[Route("/api/verify", verify_certificate, methods=["GET", "POST"])]
+    routes=[
+        Route("/api/verify", verify_certificate, methods=["GET", "POST"]),
+        Route("/api/student/scores", student_scores),
+        Route("/api/student/tickets/{plan_id}", student_ticket),
+    ]
 )
