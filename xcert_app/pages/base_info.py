@@ -124,6 +124,11 @@ def _row(label: str, control: rx.Component, name: str = "", required=True):
     )
 
 
+def _fixed(value) -> rx.Component:
+    """A read-only value that follows from the official list or the province."""
+    return rx.input(value=value, disabled=True, width="100%")
+
+
 def _input(name: str, placeholder: str = "") -> rx.Component:
     return rx.input(
         value=BaseInfoState.values[name],
@@ -189,28 +194,25 @@ def base_info_page() -> rx.Component:
                     ),
                     "school_type",
                 ),
-                _row("院校名称", rx.input(value=state.school_name, disabled=True)),
+                _row("院校名称", _fixed(state.school_name), required=False),
                 _row(
                     "统一社会信用代码",
                     _input("credit_code", "18 位，例如 91110000802100433B"),
                     "credit_code",
                 ),
-                _row("院校代码", rx.input(value=state.institution_code, disabled=True)),
+                _row("院校代码", _fixed(state.institution_code), required=False),
                 _row(
                     "院校网址",
                     _input("website", "https://"),
                     "website",
                     required=False,
                 ),
-                _row(
-                    "省教育行政部门",
-                    rx.input(value=state.department_name, disabled=True),
-                ),
+                _row("省教育行政部门", _fixed(state.department_name), required=False),
                 rx.vstack(
                     _row(
                         "单位所在地",
                         rx.grid(
-                            rx.input(value=state.province_name, disabled=True),
+                            _fixed(state.province_name),
                             _division_select(
                                 "city_code", state.cities, state.set_city, "选择市"
                             ),

@@ -78,6 +78,8 @@ class DeclarationsState(SessionState):
     evidence_name: str = ""
     remove_evidence: bool = False
     field_errors: dict[str, str] = {}
+    # NOTE: the chosen file (up to 20 MB) stays in this backend var until the form
+    # is saved, so with Redis state it is serialised on every event of the page.
     _evidence_data: bytes = b""
 
     @rx.event

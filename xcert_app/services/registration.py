@@ -88,6 +88,8 @@ def normalise_mobile(value: str, *, field_name: str = "mobile") -> str:
     return digits
 
 
+# NOTE: plain SHA-256 without a server secret. Anyone who can read the table can
+# recover a 6-digit code by trying all million values within its 5-minute life.
 def _hash(*parts: str) -> str:
     return hashlib.sha256(":".join(parts).encode()).hexdigest()
 
