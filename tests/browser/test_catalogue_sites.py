@@ -146,3 +146,28 @@ def test_school_reads_demo_subjects_and_plan(login, page: Page, app_url):
     expect(detail.locator("tr", has_text="043194")).to_contain_text("40%")
     expect(detail.locator("tr", has_text="577975")).to_contain_text("1190分钟")
     screenshot(page, "catalogue-school-plan-detail")
+
+
+def test_org_adds_subject_and_edits_plans(login, page: Page, app_url):
+    login("wuliu_org")
+    page.goto(f"{app_url}/exam/subjects")
+    page.click("#new-subject")
+    page.fill("#subject-code", "012345")
+    page.fill("#subject-name", "理论考核")
+    page.select_option("#subject-mode", "笔试")
+    page.select_option("#subject-level", _option_value(page, "subject-level", "(初级)"))
+    page.click("#save-subject")
+    expect(page.locator("#subject-table tr", has_text="012345")).to_contain_text("笔试")
+
+    page.goto(f"{app_url}/exam/plans")
+    page.click("#edit-plan-K202005226994")
+    expect(page.locator("#plan-code")).to_contain_text("K202005226994")
+    expect(page.locator("#plan-weight-043194")).to_have_value("40")
+    expect(page.locator("#plan-correction-reason")).to_be_visible()
+    page.click("#save-plan")
+    expect(page.get_by_text("考核规则已锁定").first).to_be_visible()
+    page.fill("#plan-correction-reason", "更正计划名称")
+    page.fill("#plan-name", "物流管理2026年12月第2次考核（更正）")
+    page.click("#save-plan")
+    expect(page).to_have_url(re.compile(r"/exam/plans$"))
+    expect(page.locator("#plan-table")).to_contain_text("第2次考核（更正）")

@@ -462,3 +462,11 @@ def test_room_update_and_delete(session, room_setup):
     assert level_ids == [cat.level.id]
     sites.delete_room(session, actor=actor, room_id=room.id)
     assert session.get(Room, room.id) is None
+
+
+def test_plans_for_rooms_need_approved_site(session, pilot):
+    cat, school, actor = pilot
+    plan = make_plan(session, cat)
+    assert sites.plans_for_rooms(session, actor=actor) == []
+    make_approved_site(session, cat, school, actor)
+    assert [row.id for row in sites.plans_for_rooms(session, actor=actor)] == [plan.id]

@@ -1,7 +1,6 @@
 """Rooms per plan and approved site, copying from an earlier plan, and seats per mode."""
 
 import reflex as rx
-from sqlmodel import select
 
 from xcert_app import routes
 from xcert_app.clock import clock
@@ -15,7 +14,7 @@ from xcert_app.components.form_fields import (
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
-from xcert_app.models.catalogue import ExamMode, ExamPlan
+from xcert_app.models.catalogue import ExamMode
 from xcert_app.models.sites import ExamSite
 from xcert_app.services import catalogue, sites
 from xcert_app.services.errors import ValidationError
@@ -100,13 +99,7 @@ class RoomsState(RegionMixin, SessionState):
             self.site_options = [
                 {"value": str(site.id), "label": site.name} for site in approved
             ]
-            org_ids = {site.org_id for site in approved}
-            plans = session.exec(
-                select(ExamPlan)
-                .where(ExamPlan.is_published, ExamPlan.org_id.in_(org_ids))
-                .order_by(ExamPlan.exam_start.desc())
-                .limit(100)
-            ).all()
+            plans = sites.plans_for_rooms(session, actor=actor)
             now = clock.now()
             self.plans = [
                 {

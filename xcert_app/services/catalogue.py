@@ -1046,12 +1046,14 @@ def list_plans(
         query = query.where(
             or_(ExamPlan.code.startswith(search), ExamPlan.name.contains(search))
         )
+
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     found = session.exec(
         query.order_by(ExamPlan.exam_start.desc(), ExamPlan.id.desc())
         .offset(offset)
         .limit(limit)
     ).all()
+
     now = clock.now()
     rows = []
     for plan, organisation in found:

@@ -601,6 +601,25 @@ def approved_sites(session: Session, *, actor: Actor) -> list[ExamSite]:
     )
 
 
+def plans_for_rooms(
+    session: Session, *, actor: Actor, limit: int = 100
+) -> list[ExamPlan]:
+    """Return published plans of the organisations the caller school has approved sites
+    with, latest exam first: the plans it may set rooms for."""
+    school_id = require_school(actor)
+    org_ids = select(ExamSite.org_id).where(
+        ExamSite.school_id == school_id, ExamSite.status == SiteStatus.APPROVED
+    )
+    return list(
+        session.exec(
+            select(ExamPlan)
+            .where(ExamPlan.is_published, ExamPlan.org_id.in_(org_ids))
+            .order_by(ExamPlan.exam_start.desc(), ExamPlan.id.desc())
+            .limit(limit)
+        ).all()
+    )
+
+
 # ------------------------------------------------------------------ site loans
 
 
