@@ -174,12 +174,17 @@ def _write_score(
     value: ScoreValue,
     reason: str,
     expected_version: int | None,
-) -> str:
-    """Create or replace one score; return ``created``, ``replaced`` or ``unchanged``."""
+) -> tuple[str, SubjectScore]:
+    """Create or replace one score.
+
+    Returns ``created``, ``replaced`` or ``unchanged`` with the score row. A new
+    row is flushed only when its change record needs the id, so imports batch
+    their inserts.
+    """
     phase = phase_of(plan)
     reason = reason.strip()
     if existing is not None and _value_of(existing) == value:
-        return "unchanged"
+        return "unchanged", existing
 
     if existing is None:
         existing = SubjectScore(
@@ -192,10 +197,10 @@ def _write_score(
             entered_by_id=actor.account_id,
         )
         session.add(existing)
-        session.flush()
         if phase == Phase.PUBLICATION:
+            session.flush()
             _record_change(session, actor, existing, None, value, reason)
-        return "created"
+        return "created", existing
 
     version = existing.version if expected_version is None else expected_version
     before = _value_of(existing)
@@ -214,7 +219,7 @@ def _write_score(
         raise Conflict("该成绩已被他人修改，请刷新后查看最新成绩再修改")
     session.refresh(existing)
     _record_change(session, actor, existing, before, value, reason)
-    return "replaced"
+    return "replaced", existing
 
 
 def _record_change(
@@ -513,7 +518,7 @@ def _import_row(
             f"该考生此科目已有成绩 {_value_of(current).label}，替换为 {value.label}"
             " 须填写更正原因（导入时填写，或在文件中加“更正原因”列）"
         )
-    outcome = _write_score(
+    outcome, score = _write_score(
         session,
         actor=actor,
         plan=plan,
@@ -523,10 +528,7 @@ def _import_row(
         reason=row_reason,
         expected_version=None,
     )
-    if outcome == "created":
-        existing[registration.id] = session.exec(
-            select(SubjectScore).where(SubjectScore.registration_id == registration.id)
-        ).one()
+    existing[registration.id] = score
     return outcome, registration
 
 
