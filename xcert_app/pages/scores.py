@@ -299,6 +299,13 @@ class ScoreEntryState(ScoreListState):
             async with self:
                 self.importing = False
             return rx.toast.error(error.message)
+        except Exception:
+            logger.exception("score import of stored file %s failed", file_id)
+            async with self:
+                self.importing = False
+            return rx.toast.error(
+                "成绩导入失败，没有保存任何成绩；错误已记录，请联系平台运营"
+            )
         async with self:
             self.importing = False
             self.progress = 100
@@ -751,7 +758,12 @@ def score_statistics_page() -> rx.Component:
                 rx.recharts.x_axis(data_key="band"),
                 rx.recharts.y_axis(allow_decimals=False),
                 rx.recharts.graphing_tooltip(),
-                rx.recharts.bar(data_key="count", name="人数", fill="#3E63DD"),
+                rx.recharts.bar(
+                    data_key="count",
+                    name="人数",
+                    fill="#3E63DD",
+                    is_animation_active=False,
+                ),
                 data=state.distribution,
                 width="100%",
                 height=300,
