@@ -566,8 +566,16 @@ def _result_row(item) -> dict[str, str]:
     }
 
 
-def freeze_due_plans(session: Session, *, actor: Actor) -> int:
-    """Freeze the results of every plan in the caller's scope whose publication ended."""
+def freeze_due_plans(session: Session, *, actor: Actor | None) -> int:
+    """Freeze the results of every plan whose publication ended; return the count.
+
+    ``actor`` limits it to the caller's scope, and None (the operator command)
+    covers every plan.
+
+    NOTE: freezing runs when a result list is opened or ``python -m xcert_app
+    scores freeze`` runs, not at the moment publication ends. Code that must
+    know whether a result can still change should also check ``plan_is_locked``.
+    """
     query = (
         select(ExamPlan)
         .join(CertificateResult, CertificateResult.plan_id == ExamPlan.id)
@@ -577,9 +585,9 @@ def freeze_due_plans(session: Session, *, actor: Actor) -> int:
         )
         .distinct()
     )
-    if actor.role == Role.ORG_ADMIN:
+    if actor is not None and actor.role == Role.ORG_ADMIN:
         query = query.where(ExamPlan.org_id == actor.organisation_id)
-    elif actor.is_school:
+    elif actor is not None and actor.is_school:
         query = query.where(CertificateResult.school_id == actor.organisation_id)
     return sum(freeze_if_due(session, plan=plan) for plan in session.exec(query).all())
 
