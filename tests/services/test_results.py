@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from tests.factories_scores import (
     candidate_actor,
     make_world,
 )
+from xcert_app import cli
 from xcert_app.models.catalogue import PassRule
 from xcert_app.models.issuance import IssuanceRecord, IssuanceStatus
 from xcert_app.models.scores import CertificateResult, ScoreStatus
@@ -343,3 +345,18 @@ def test_candidate_sees_own_published_result(session, frozen_clock):
 
     assert [row["outcome"] for row in visible] == ["通过"]
     assert visible[0]["composite"] == "61.0"
+
+
+def test_freeze_command_freezes_every_locked_plan(session, frozen_clock, capsys):
+    world = make_world(session)
+    candidate, registrations = add_candidate(session, world)
+    _enter(session, world, registrations, (70, 50, 60))
+    session.commit()
+    frozen_clock.set(PUBLICATION_END + timedelta(seconds=1))
+
+    exit_code = cli.main(["scores", "freeze", "--json"])
+
+    assert exit_code == 0
+    assert json.loads(capsys.readouterr().out) == {"ok": True, "frozen": 1}
+    session.expire_all()
+    assert _result(session, world, candidate).is_frozen is True

@@ -22,14 +22,15 @@ from xcert_app.models.accounts import Role
 from xcert_app.models.orgs import OrgKind
 from xcert_app.models.scores import ScoreChange, ScoreStatus, SubjectScore
 from xcert_app.models.system import AuditEntry
-from xcert_app.services import scores
+from xcert_app.services import score_lists, scores
 from xcert_app.services.errors import (
     AccessDenied,
     Conflict,
     ServiceError,
     ValidationError,
 )
-from xcert_app.services.scores import ScoreFilter, ScoreFormatError, ScoreRow
+from xcert_app.services.score_lists import ScoreFilter
+from xcert_app.services.scores import ScoreFormatError, ScoreRow
 from xcert_app.spreadsheets.scores import read_score_file, rows_xlsx, template_xlsx
 
 HEADER = ["准考证号", "证件号码", "科目编码", "成绩"]
@@ -350,11 +351,13 @@ def test_school_sees_scores_only_from_publication(session, frozen_clock):
     scores.save_score(
         session, actor=world.org_actor, registration_id=registrations[0].id, score="80"
     )
-    before = scores.list_scores(
+    before = score_lists.list_scores(
         session, actor=world.school_actor, filters=ScoreFilter()
     )
     frozen_clock.set(PUBLICATION_START)
-    after = scores.list_scores(session, actor=world.school_actor, filters=ScoreFilter())
+    after = score_lists.list_scores(
+        session, actor=world.school_actor, filters=ScoreFilter()
+    )
 
     assert before.total == 0
     assert after.total == 3
@@ -373,7 +376,9 @@ def test_school_never_sees_another_schools_scores(session, frozen_clock):
     other_school = make_organisation(session, name="另一所院校")
     add_candidate(session, world, school=other_school)
     frozen_clock.set(PUBLICATION_START)
-    page = scores.list_scores(session, actor=world.school_actor, filters=ScoreFilter())
+    page = score_lists.list_scores(
+        session, actor=world.school_actor, filters=ScoreFilter()
+    )
     assert page.total == 0
 
 
@@ -532,7 +537,9 @@ def test_site_statistics_count_and_average(session):
             session, actor=world.org_actor, registration_id=registration.id, score=mark
         )
 
-    rows = scores.site_statistics(session, actor=world.org_actor, plan_id=world.plan.id)
+    rows = score_lists.site_statistics(
+        session, actor=world.org_actor, plan_id=world.plan.id
+    )
 
     by_site = {row["site"]: row for row in rows}
     site = by_site[world.site.name]
@@ -557,7 +564,7 @@ def test_score_distribution_bands(session):
             registration_id=registrations[0].id,
             score=mark,
         )
-    bands = scores.score_distribution(
+    bands = score_lists.score_distribution(
         session,
         actor=world.org_actor,
         plan_id=world.plan.id,
@@ -623,7 +630,7 @@ def test_export_scores_writes_filtered_rows(session, frozen_clock):
     )
     frozen_clock.set(PUBLICATION_START)
 
-    exported = scores.export_scores(
+    exported = score_lists.export_scores(
         session, actor=world.school_actor, filters=ScoreFilter(status="absent")
     )
     data = rows_xlsx(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("scores", help="subject scores: import")
+    parser = commands.add_parser("scores", help="subject scores: import, freeze")
     actions = parser.add_subparsers(
         dest="scores_command", required=True, metavar="ACTION"
     )
@@ -30,6 +30,12 @@ def register(commands) -> None:
         "--json", action="store_true", help="print the report as JSON"
     )
     importer.set_defaults(handler=scores_import)
+    freezer = actions.add_parser(
+        "freeze",
+        help="mark the results of every plan whose publication ended as frozen",
+    )
+    freezer.add_argument("--json", action="store_true", help="print the count as JSON")
+    freezer.set_defaults(handler=scores_freeze)
 
 
 def scores_import(args: argparse.Namespace) -> int:
@@ -88,6 +94,20 @@ def scores_import(args: argparse.Namespace) -> int:
         for problem in report.refused:
             print(f"第 {problem['row']} 行：{problem['message']}")
     return 0 if not report.refused else 1
+
+
+def scores_freeze(args: argparse.Namespace) -> int:
+    """Freeze the results of every plan whose publication window has ended."""
+    from xcert_app.db import session_scope
+    from xcert_app.services import results
+
+    with session_scope() as session:
+        frozen = results.freeze_due_plans(session, actor=None)
+    if args.json:
+        print(json.dumps({"ok": True, "frozen": frozen}, ensure_ascii=False))
+    else:
+        print(f"已锁定 {frozen} 条考证结果")
+    return 0
 
 
 def _fail(args: argparse.Namespace, message: str) -> int:

@@ -10,7 +10,7 @@ ALL = "all"
 def option_select(
     options, value, on_change, *, element_id: str, placeholder: str, with_all: bool
 ) -> rx.Component:
-    """A select over ``[{"value", "label"}]`` options held in state."""
+    """Build a select over ``[{"value", "label"}]`` options held in state."""
     items = [rx.select.item("全部", value=ALL)] if with_all else []
     return rx.select.root(
         rx.select.trigger(placeholder=placeholder, id=element_id, min_width="12rem"),
@@ -29,7 +29,7 @@ def option_select(
 def static_select(
     choices: list[tuple[str, str]], value, on_change, *, element_id: str
 ) -> rx.Component:
-    """A select over fixed ``(value, label)`` choices."""
+    """Build a select over fixed ``(value, label)`` choices."""
     return rx.select.root(
         rx.select.trigger(id=element_id, min_width="8rem"),
         rx.select.content(
@@ -41,7 +41,7 @@ def static_select(
 
 
 def count_badges(items: list[tuple[str, object]], *, element_id: str) -> rx.Component:
-    """A row of labelled counts, e.g. 全部 12 · 缺考 1."""
+    """Build a row of labelled counts, e.g. 全部 12 · 缺考 1."""
     return rx.hstack(
         *[
             rx.badge(label, " ", count, variant="soft", size="2")
@@ -64,7 +64,7 @@ def pager(page_text, on_previous, on_next) -> rx.Component:
 def data_table(
     columns: list[tuple[str, str]], rows, *, element_id: str, actions=None
 ) -> rx.Component:
-    """A table of row dicts; ``columns`` pairs a key with its header."""
+    """Build a table of row dicts, where ``columns`` pairs each key with its header."""
 
     def row_view(row) -> rx.Component:
         cells = [rx.table.cell(row[key]) for key, _header in columns]

@@ -17,7 +17,7 @@ from xcert_app.components.score_controls import (
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
 from xcert_app.models.catalogue import Certificate, CertificateLevel, PlanLevel
-from xcert_app.services import results, scores
+from xcert_app.services import results, score_lists
 from xcert_app.services.actor import SCHOOL_ROLES
 from xcert_app.spreadsheets.scores import rows_xlsx
 from xcert_app.state import SessionState, shows_service_errors
@@ -75,7 +75,7 @@ class ResultsState(SessionState):
             actor = self.current_actor(session)
             if actor is None or not (actor.is_school or actor.role == Role.ORG_ADMIN):
                 return
-            self.plans = scores.plan_options(session, actor=actor)
+            self.plans = score_lists.plan_options(session, actor=actor)
             if self.plan_id not in {option["value"] for option in self.plans}:
                 self.plan_id = ALL
             self.levels = _level_options(session, self.plans, self.plan_id)

@@ -19,7 +19,7 @@ from xcert_app.components.score_controls import (
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
 from xcert_app.models.files import StoredFile
-from xcert_app.services import accounts, scores, storage
+from xcert_app.services import accounts, score_lists, scores, storage
 from xcert_app.services.actor import SCHOOL_ROLES, require_org
 from xcert_app.services.errors import (
     AccessDenied,
@@ -85,8 +85,8 @@ class ScoreListState(SessionState):
         last = min(self.offset + PAGE_SIZE, self.total)
         return f"第 {self.offset + 1}–{last} 条，共 {self.total} 条"
 
-    def _filters(self) -> scores.ScoreFilter:
-        return scores.ScoreFilter(
+    def _filters(self) -> score_lists.ScoreFilter:
+        return score_lists.ScoreFilter(
             plan_id=_optional_id(self.plan_id),
             subject_id=_optional_id(self.subject_id),
             status="" if self.status == ALL else self.status,
@@ -94,19 +94,19 @@ class ScoreListState(SessionState):
         )
 
     def _load_options(self, session, actor) -> None:
-        self.plans = scores.plan_options(session, actor=actor)
+        self.plans = score_lists.plan_options(session, actor=actor)
         known = {option["value"] for option in self.plans}
         if self.plan_id not in known:
             self.plan_id = self.plans[0]["value"] if self.plans else ""
             self.subject_id = ALL
         self.subjects = (
-            scores.subject_options(session, actor=actor, plan_id=int(self.plan_id))
+            score_lists.subject_options(session, actor=actor, plan_id=int(self.plan_id))
             if self.plan_id
             else []
         )
 
     def _load_rows(self, session, actor) -> None:
-        found = scores.list_scores(
+        found = score_lists.list_scores(
             session,
             actor=actor,
             filters=self._filters(),
@@ -174,7 +174,7 @@ class ScoreListState(SessionState):
     def export(self):
         with session_scope() as session:
             actor = self.require_actor(session)
-            exported = scores.export_scores(
+            exported = score_lists.export_scores(
                 session, actor=actor, filters=self._filters()
             )
         data = rows_xlsx("科目成绩", SCORE_COLUMNS, exported)
@@ -299,6 +299,13 @@ class ScoreEntryState(ScoreListState):
             async with self:
                 self.importing = False
             return rx.toast.error(error.message)
+        except Exception:
+            logger.exception("score import of stored file %s failed", file_id)
+            async with self:
+                self.importing = False
+            return rx.toast.error(
+                "成绩导入失败，没有保存任何成绩；错误已记录，请联系平台运营"
+            )
         async with self:
             self.importing = False
             self.progress = 100
@@ -661,22 +668,22 @@ class ScoreStatisticsState(SessionState):
             actor = self.current_actor(session)
             if actor is None or actor.role != Role.ORG_ADMIN:
                 return
-            self.plans = scores.plan_options(session, actor=actor)
+            self.plans = score_lists.plan_options(session, actor=actor)
             if self.plan_id not in {option["value"] for option in self.plans}:
                 self.plan_id = self.plans[0]["value"] if self.plans else ""
             if not self.plan_id:
                 return
             plan_id = int(self.plan_id)
-            self.subjects = scores.subject_options(
+            self.subjects = score_lists.subject_options(
                 session, actor=actor, plan_id=plan_id
             )
             if self.subject_id not in {option["value"] for option in self.subjects}:
                 self.subject_id = self.subjects[0]["value"] if self.subjects else ""
-            self.site_rows = scores.site_statistics(
+            self.site_rows = score_lists.site_statistics(
                 session, actor=actor, plan_id=plan_id
             )
             self.distribution = (
-                scores.score_distribution(
+                score_lists.score_distribution(
                     session,
                     actor=actor,
                     plan_id=plan_id,
@@ -751,7 +758,12 @@ def score_statistics_page() -> rx.Component:
                 rx.recharts.x_axis(data_key="band"),
                 rx.recharts.y_axis(allow_decimals=False),
                 rx.recharts.graphing_tooltip(),
-                rx.recharts.bar(data_key="count", name="人数", fill="#3E63DD"),
+                rx.recharts.bar(
+                    data_key="count",
+                    name="人数",
+                    fill="#3E63DD",
+                    is_animation_active=False,
+                ),
                 data=state.distribution,
                 width="100%",
                 height=300,

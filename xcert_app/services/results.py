@@ -9,6 +9,7 @@ so no floating-point sum ever decides a result.
 """
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -163,70 +164,152 @@ def recompute(
     """Recompute the results of ``candidate_ids`` for every level they sat in ``plan``.
 
     A level is judged once every subject the candidate registered for has a score
-    or a status. A pass creates or restores the issuance record; a result that
-    stops passing withdraws an unsigned record and is refused for a signed one.
+    or a status. A pass creates or restores the issuance record. A result that
+    stops passing withdraws an unsigned record, and raises for a signed one.
     """
     if plan_is_locked(plan):
         raise ServiceError(
             f"考试计划 {plan.code} 的公示期已结束，成绩和考证结果已永久锁定"
         )
-    registrations = session.exec(
-        select(Registration).where(
-            Registration.plan_id == plan.id,
-            Registration.candidate_id.in_(candidate_ids),
-        )
-    ).all()
+    facts = _load_plan_facts(session, plan)
+    registrations, scores, sites = _load_candidates(session, plan, candidate_ids)
     by_pair: dict[tuple[int, int], list[Registration]] = {}
     for registration in registrations:
-        plan_subject = session.get(PlanSubject, registration.plan_subject_id)
-        key = (registration.candidate_id, plan_subject.plan_level_id)
-        by_pair.setdefault(key, []).append(registration)
-    changed = []
-    for (candidate_id, plan_level_id), pair_registrations in sorted(by_pair.items()):
-        result = _recompute_one(
-            session,
-            actor=actor,
-            plan=plan,
-            plan_level=session.get(PlanLevel, plan_level_id),
-            candidate_id=candidate_id,
-            registrations=pair_registrations,
+        level_id = facts.level_of_plan_subject[registration.plan_subject_id]
+        by_pair.setdefault((registration.candidate_id, level_id), []).append(
+            registration
         )
-        if result is not None:
-            changed.append(result)
-    return changed
-
-
-def _recompute_one(
-    session: Session,
-    *,
-    actor: Actor | None,
-    plan: ExamPlan,
-    plan_level: PlanLevel,
-    candidate_id: int,
-    registrations: list[Registration],
-) -> CertificateResult | None:
-    scores = {
-        score.registration_id: score
-        for score in session.exec(
-            select(SubjectScore).where(
-                SubjectScore.registration_id.in_([r.id for r in registrations])
+    existing = {
+        (result.candidate_id, result.plan_level_id): result
+        for chunk in _chunks(sorted(candidate_ids))
+        for result in session.exec(
+            select(CertificateResult).where(
+                CertificateResult.plan_id == plan.id,
+                CertificateResult.candidate_id.in_(chunk),
             )
         ).all()
     }
-    if len(scores) < len(registrations):
-        return None
-    registered = {r.plan_subject_id: r for r in registrations}
-    subjects = []
-    plan_subjects = session.exec(
+
+    judged = []
+    for (candidate_id, level_id), pair in sorted(by_pair.items()):
+        if any(registration.id not in scores for registration in pair):
+            continue
+        plan_level = facts.levels[level_id]
+        outcome = evaluate(
+            rule=plan_level.rule,
+            pass_mark=plan_level.pass_mark,
+            subjects=_subject_outcomes(facts, level_id, pair, scores),
+        )
+        result = existing.get((candidate_id, level_id))
+        before = (
+            {"passed": result.passed, "composite": result.composite_tenths}
+            if result
+            else {}
+        )
+        if result is None:
+            result = CertificateResult(
+                plan_id=plan.id,
+                plan_level_id=level_id,
+                candidate_id=candidate_id,
+                school_id=pair[0].school_id,
+            )
+        result.passed = outcome.passed
+        result.composite_tenths = outcome.composite_tenths
+        result.failure_reason = "；".join(outcome.reasons)[:256]
+        result.computed_at = clock.now()
+        session.add(result)
+        site_id = next((sites[r.id] for r in pair if r.id in sites), None)
+        judged.append((result, before, site_id))
+    session.flush()
+
+    _record_changes(session, actor=actor, judged=judged)
+    _sync_issuance(session, actor=actor, plan=plan, facts=facts, judged=judged)
+    return [result for result, _before, _site in judged]
+
+
+def _chunks(values: list[int], size: int = 500) -> Iterator[list[int]]:
+    """Split ids into lists small enough for one ``IN (...)`` on every database."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+@dataclass
+class _PlanFacts:
+    """A plan's levels, subjects and certificates, loaded once per recompute."""
+
+    levels: dict[int, PlanLevel]
+    level_of_plan_subject: dict[int, int]
+    subjects_of_level: dict[int, list[tuple[PlanSubject, Subject]]]
+    certificates: dict[int, tuple[Certificate, CertificateLevel]]
+
+
+def _load_plan_facts(session: Session, plan: ExamPlan) -> _PlanFacts:
+    levels = {
+        level.id: level
+        for level in session.exec(
+            select(PlanLevel).where(PlanLevel.plan_id == plan.id)
+        ).all()
+    }
+    facts = _PlanFacts(
+        levels=levels, level_of_plan_subject={}, subjects_of_level={}, certificates={}
+    )
+    for plan_subject, subject in session.exec(
         select(PlanSubject, Subject)
         .join(Subject, Subject.id == PlanSubject.subject_id)
-        .where(PlanSubject.plan_level_id == plan_level.id)
+        .where(PlanSubject.plan_id == plan.id)
         .order_by(Subject.code)
-    ).all()
-    for plan_subject, subject in plan_subjects:
+    ).all():
+        facts.level_of_plan_subject[plan_subject.id] = plan_subject.plan_level_id
+        facts.subjects_of_level.setdefault(plan_subject.plan_level_id, []).append(
+            (plan_subject, subject)
+        )
+    for plan_level_id, level, certificate in session.exec(
+        select(PlanLevel.id, CertificateLevel, Certificate)
+        .join(CertificateLevel, CertificateLevel.id == PlanLevel.certificate_level_id)
+        .join(Certificate, Certificate.id == CertificateLevel.certificate_id)
+        .where(PlanLevel.plan_id == plan.id)
+    ).all():
+        facts.certificates[plan_level_id] = (certificate, level)
+    return facts
+
+
+def _load_candidates(
+    session: Session, plan: ExamPlan, candidate_ids: set[int]
+) -> tuple[list[Registration], dict[int, SubjectScore], dict[int, int]]:
+    """Load the candidates' registrations, scores and exam sites, keyed by registration."""
+    registrations: list[Registration] = []
+    scores: dict[int, SubjectScore] = {}
+    sites: dict[int, int] = {}
+    for chunk in _chunks(sorted(candidate_ids)):
+        for registration, score, site_id in session.exec(
+            select(Registration, SubjectScore, Arrangement.site_id)
+            .outerjoin(SubjectScore, SubjectScore.registration_id == Registration.id)
+            .outerjoin(Arrangement, Arrangement.registration_id == Registration.id)
+            .where(
+                Registration.plan_id == plan.id,
+                Registration.candidate_id.in_(chunk),
+            )
+        ).all():
+            registrations.append(registration)
+            if score is not None:
+                scores[registration.id] = score
+            if site_id is not None:
+                sites[registration.id] = site_id
+    return registrations, scores, sites
+
+
+def _subject_outcomes(
+    facts: _PlanFacts,
+    level_id: int,
+    registrations: list[Registration],
+    scores: dict[int, SubjectScore],
+) -> list[SubjectOutcome]:
+    registered = {r.plan_subject_id: r for r in registrations}
+    outcomes = []
+    for plan_subject, subject in facts.subjects_of_level.get(level_id, []):
         registration = registered.get(plan_subject.id)
         score = scores.get(registration.id) if registration else None
-        subjects.append(
+        outcomes.append(
             SubjectOutcome(
                 name=subject.name,
                 weight_percent=plan_subject.weight_percent,
@@ -235,92 +318,22 @@ def _recompute_one(
                 tenths=score.score_tenths if score else None,
             )
         )
-    outcome = evaluate(
-        rule=plan_level.rule, pass_mark=plan_level.pass_mark, subjects=subjects
-    )
-    return _store(
-        session,
-        actor=actor,
-        plan=plan,
-        plan_level=plan_level,
-        candidate_id=candidate_id,
-        school_id=registrations[0].school_id,
-        outcome=outcome,
-        site_id=_site_of(session, registrations),
-    )
+    return outcomes
 
 
-def _site_of(session: Session, registrations: list[Registration]) -> int | None:
-    return session.exec(
-        select(Arrangement.site_id).where(
-            Arrangement.registration_id.in_([r.id for r in registrations])
-        )
-    ).first()
-
-
-def _store(
-    session: Session,
-    *,
-    actor: Actor | None,
-    plan: ExamPlan,
-    plan_level: PlanLevel,
-    candidate_id: int,
-    school_id: int,
-    outcome: Outcome,
-    site_id: int | None,
-) -> CertificateResult:
-    result = session.exec(
-        select(CertificateResult).where(
-            CertificateResult.plan_level_id == plan_level.id,
-            CertificateResult.candidate_id == candidate_id,
-        )
-    ).first()
-    before = (
-        {"passed": result.passed, "composite": result.composite_tenths}
-        if result
-        else {}
-    )
-
-    if result is None:
-        result = CertificateResult(
-            plan_id=plan.id,
-            plan_level_id=plan_level.id,
-            candidate_id=candidate_id,
-            school_id=school_id,
-        )
-    result.passed = outcome.passed
-    result.composite_tenths = outcome.composite_tenths
-    result.failure_reason = "；".join(outcome.reasons)[:256]
-    result.computed_at = clock.now()
-    session.add(result)
-    session.flush()
-
-    after = {"passed": result.passed, "composite": result.composite_tenths}
-    if before != after:
-        audit.record(
-            session,
-            actor=actor,
-            action="result.compute",
-            entity="certificateresult",
-            entity_id=result.id,
-            before=before,
-            after=after,
-        )
-    _sync_issuance(
-        session, actor=actor, plan=plan, plan_level=plan_level, result=result
-    )
-    if site_id is not None:
-        record = _record_of(session, result)
-        if record is not None and record.site_id is None:
-            record.site_id = site_id
-            session.add(record)
-    return result
-
-
-def _record_of(session: Session, result: CertificateResult) -> IssuanceRecord | None:
-    return session.exec(
-        select(IssuanceRecord).where(IssuanceRecord.result_id == result.id)
-    ).first()
+def _record_changes(session: Session, *, actor: Actor | None, judged: list) -> None:
+    for result, before, _site_id in judged:
+        after = {"passed": result.passed, "composite": result.composite_tenths}
+        if before != after:
+            audit.record(
+                session,
+                actor=actor,
+                action="result.compute",
+                entity="certificateresult",
+                entity_id=result.id,
+                before=before,
+                after=after,
+            )
 
 
 def _sync_issuance(
@@ -328,25 +341,34 @@ def _sync_issuance(
     *,
     actor: Actor | None,
     plan: ExamPlan,
-    plan_level: PlanLevel,
-    result: CertificateResult,
+    facts: _PlanFacts,
+    judged: list,
 ) -> None:
-    record = _record_of(session, result)
-    if result.passed and record is None:
-        _create_record(
-            session, actor=actor, plan=plan, plan_level=plan_level, result=result
-        )
-    elif result.passed and record.status == IssuanceStatus.WITHDRAWN:
-        _set_record_status(session, actor, record, IssuanceStatus.PENDING)
-    elif not result.passed and record is not None:
-        if record.status == IssuanceStatus.WITHDRAWN:
-            return
-        if record.school_signed_at or record.org_signed_at:
-            raise ServiceError(
-                f"证书 {record.certificate_number} 已有签发签名，"
-                "这次成绩修改会使考证结果变为不通过，不能保存；请先与院校核实"
-            )
-        _set_record_status(session, actor, record, IssuanceStatus.WITHDRAWN)
+    """Create, withdraw or restore the issuance record of each judged result."""
+    records = {
+        record.result_id: record
+        for chunk in _chunks(sorted(result.id for result, _b, _s in judged))
+        for record in session.exec(
+            select(IssuanceRecord).where(IssuanceRecord.result_id.in_(chunk))
+        ).all()
+    }
+    new_passes = []
+    for result, _before, site_id in judged:
+        record = records.get(result.id)
+        if result.passed and record is None:
+            new_passes.append((result, site_id))
+        elif result.passed and record.status == IssuanceStatus.WITHDRAWN:
+            _set_record_status(session, actor, record, IssuanceStatus.PENDING)
+        elif not result.passed and record is not None:
+            if record.status == IssuanceStatus.WITHDRAWN:
+                continue
+            if record.school_signed_at or record.org_signed_at:
+                raise ServiceError(
+                    f"证书 {record.certificate_number} 已有签发签名，"
+                    "这次成绩修改会使考证结果变为不通过，不能保存；请先与院校核实"
+                )
+            _set_record_status(session, actor, record, IssuanceStatus.WITHDRAWN)
+    _create_records(session, actor=actor, plan=plan, facts=facts, new_passes=new_passes)
 
 
 def _set_record_status(
@@ -367,61 +389,72 @@ def _set_record_status(
     )
 
 
-def _create_record(
+def _create_records(
     session: Session,
     *,
     actor: Actor | None,
     plan: ExamPlan,
-    plan_level: PlanLevel,
-    result: CertificateResult,
-) -> IssuanceRecord:
-    level = session.get(CertificateLevel, plan_level.certificate_level_id)
-    certificate = session.get(Certificate, level.certificate_id)
-    school = session.get(Organisation, result.school_id)
-    record = IssuanceRecord(
-        result_id=result.id,
-        certificate_number=next_certificate_number(
-            session, certificate=certificate, level=level, plan=plan, school=school
-        ),
-        candidate_id=result.candidate_id,
-        school_id=result.school_id,
-        org_id=plan.org_id,
-        plan_id=plan.id,
-        certificate_level_id=level.id,
-    )
-    session.add(record)
+    facts: _PlanFacts,
+    new_passes: list[tuple[CertificateResult, int | None]],
+) -> None:
+    """Add an issuance record per new pass, reserving serials once per certificate."""
+    by_level: dict[int, list[tuple[CertificateResult, int | None]]] = {}
+    for result, site_id in new_passes:
+        by_level.setdefault(result.plan_level_id, []).append((result, site_id))
+    schools: dict[int, Organisation] = {}
+    created = []
+    for plan_level_id, passes in sorted(by_level.items()):
+        certificate, level = facts.certificates[plan_level_id]
+        prefix = certificate_number_prefix(
+            certificate=certificate, level=level, plan=plan
+        )
+        serials = next_values(session, f"certificate:{certificate.code}", len(passes))
+        if serials[-1] > 99_999_999:
+            raise ServiceError(f"证书 {certificate.name} 的证书编号流水号已用尽")
+        for (result, site_id), serial in zip(passes, serials, strict=True):
+            if result.school_id not in schools:
+                schools[result.school_id] = session.get(Organisation, result.school_id)
+            province = (schools[result.school_id].province_code or "00")[:2]
+            record = IssuanceRecord(
+                result_id=result.id,
+                certificate_number=f"{prefix}{province.rjust(2, '0')}{serial:08d}",
+                candidate_id=result.candidate_id,
+                school_id=result.school_id,
+                org_id=plan.org_id,
+                plan_id=plan.id,
+                certificate_level_id=level.id,
+                site_id=site_id,
+            )
+            session.add(record)
+            created.append(record)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="issuance.create",
-        entity="issuancerecord",
-        entity_id=record.id,
-        after={"certificate_number": record.certificate_number},
-    )
-    return record
+    for record in created:
+        audit.record(
+            session,
+            actor=actor,
+            action="issuance.create",
+            entity="issuancerecord",
+            entity_id=record.id,
+            after={"certificate_number": record.certificate_number},
+        )
 
 
-def next_certificate_number(
-    session: Session,
-    *,
-    certificate: Certificate,
-    level: CertificateLevel,
-    plan: ExamPlan,
-    school: Organisation,
+def certificate_number_prefix(
+    *, certificate: Certificate, level: CertificateLevel, plan: ExamPlan
 ) -> str:
-    """Reserve a new 22-digit certificate number.
+    """Return the first 12 digits of the plan level's 22-digit certificate numbers.
 
-    Structure, left to right:
+    A certificate number reads, left to right:
 
     - 9 digits: the certificate code (``156000310``);
     - 1 digit: the level, 1 初级, 2 中级, 3 高级;
     - 2 digits: the year of the plan's exam start in Beijing time (``26``);
     - 2 digits: the province of the school, from its division code (``11``);
-    - 8 digits: a serial per certificate code, from the counter
-      ``certificate:<code>``, which never hands out a value twice.
+    - 8 digits: a serial per certificate code from the counter
+      ``certificate:<code>`` in ``services.numbers``, which never hands out a
+      value twice.
 
-    The serial alone makes the number unique within a certificate, and the
+    The serial alone makes a number unique within a certificate, and the
     certificate code makes it unique across certificates.
     """
     if not (certificate.code.isdigit() and len(certificate.code) == 9):
@@ -432,12 +465,8 @@ def next_certificate_number(
     level_digit = LEVEL_DIGITS.get(level.level)
     if level_digit is None:
         raise ServiceError(f"证书等级 {level.level} 无法编入证书编号")
-    year = f"{to_beijing(plan.exam_start).year % 100:02d}"
-    province = (school.province_code or "00")[:2].rjust(2, "0")
-    (serial,) = next_values(session, f"certificate:{certificate.code}")
-    if serial > 99_999_999:
-        raise ServiceError(f"证书 {certificate.name} 的证书编号流水号已用尽")
-    return f"{certificate.code}{level_digit}{year}{province}{serial:08d}"
+    year = to_beijing(plan.exam_start).year % 100
+    return f"{certificate.code}{level_digit}{year:02d}"
 
 
 @dataclass
@@ -537,8 +566,16 @@ def _result_row(item) -> dict[str, str]:
     }
 
 
-def freeze_due_plans(session: Session, *, actor: Actor) -> int:
-    """Freeze the results of every plan in the caller's scope whose publication ended."""
+def freeze_due_plans(session: Session, *, actor: Actor | None) -> int:
+    """Freeze the results of every plan whose publication ended; return the count.
+
+    ``actor`` limits it to the caller's scope, and None (the operator command)
+    covers every plan.
+
+    NOTE: freezing runs when a result list is opened or ``python -m xcert_app
+    scores freeze`` runs, not at the moment publication ends. Code that must
+    know whether a result can still change should also check ``plan_is_locked``.
+    """
     query = (
         select(ExamPlan)
         .join(CertificateResult, CertificateResult.plan_id == ExamPlan.id)
@@ -548,9 +585,9 @@ def freeze_due_plans(session: Session, *, actor: Actor) -> int:
         )
         .distinct()
     )
-    if actor.role == Role.ORG_ADMIN:
+    if actor is not None and actor.role == Role.ORG_ADMIN:
         query = query.where(ExamPlan.org_id == actor.organisation_id)
-    elif actor.is_school:
+    elif actor is not None and actor.is_school:
         query = query.where(CertificateResult.school_id == actor.organisation_id)
     return sum(freeze_if_due(session, plan=plan) for plan in session.exec(query).all())
 

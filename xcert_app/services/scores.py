@@ -19,27 +19,23 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from sqlalchemy import update
-from sqlmodel import Session, func, or_, select
+from sqlmodel import Session, select
 
 from xcert_app.clock import clock, format_beijing
 from xcert_app.models.accounts import Role
 from xcert_app.models.candidates import Candidate
 from xcert_app.models.catalogue import ExamPlan, PlanSubject, Subject
-from xcert_app.models.orgs import Organisation
 from xcert_app.models.registrations import Registration
 from xcert_app.models.scheduling import Arrangement
 from xcert_app.models.scores import ScoreChange, ScoreStatus, SubjectScore
-from xcert_app.models.sites import ExamSite
 from xcert_app.services import audit, results
 from xcert_app.services.actor import (
     Actor,
     require_org,
     require_role,
     require_same_org,
-    require_school,
 )
 from xcert_app.services.errors import (
-    AccessDenied,
     Conflict,
     NotFound,
     ServiceError,
@@ -148,7 +144,8 @@ def parse_score(raw: object, *, plan: ExamPlan) -> ScoreValue:
     return ScoreValue(status=ScoreStatus.SCORED, tenths=int(value * 10))
 
 
-def _value_of(score: SubjectScore | None) -> ScoreValue | None:
+def value_of(score: SubjectScore | None) -> ScoreValue | None:
+    """Return a stored score as a ``ScoreValue``, or None when there is none."""
     if score is None:
         return None
     return ScoreValue(status=ScoreStatus(score.status), tenths=score.score_tenths)
@@ -174,12 +171,17 @@ def _write_score(
     value: ScoreValue,
     reason: str,
     expected_version: int | None,
-) -> str:
-    """Create or replace one score; return ``created``, ``replaced`` or ``unchanged``."""
+) -> tuple[str, SubjectScore]:
+    """Create or replace one score.
+
+    Returns ``created``, ``replaced`` or ``unchanged`` with the score row. A new
+    row is flushed only when its change record needs the id, so imports batch
+    their inserts.
+    """
     phase = phase_of(plan)
     reason = reason.strip()
-    if existing is not None and _value_of(existing) == value:
-        return "unchanged"
+    if existing is not None and value_of(existing) == value:
+        return "unchanged", existing
 
     if existing is None:
         existing = SubjectScore(
@@ -192,13 +194,13 @@ def _write_score(
             entered_by_id=actor.account_id,
         )
         session.add(existing)
-        session.flush()
         if phase == Phase.PUBLICATION:
+            session.flush()
             _record_change(session, actor, existing, None, value, reason)
-        return "created"
+        return "created", existing
 
     version = existing.version if expected_version is None else expected_version
-    before = _value_of(existing)
+    before = value_of(existing)
     outcome = session.exec(
         update(SubjectScore)
         .where(SubjectScore.id == existing.id, SubjectScore.version == version)
@@ -214,7 +216,7 @@ def _write_score(
         raise Conflict("该成绩已被他人修改，请刷新后查看最新成绩再修改")
     session.refresh(existing)
     _record_change(session, actor, existing, before, value, reason)
-    return "replaced"
+    return "replaced", existing
 
 
 def _record_change(
@@ -279,7 +281,7 @@ def save_score(
         select(SubjectScore).where(SubjectScore.registration_id == registration_id)
     ).first()
     needs_reason = existing is not None or phase == Phase.PUBLICATION
-    if needs_reason and _value_of(existing) != value and not reason.strip():
+    if needs_reason and value_of(existing) != value and not reason.strip():
         raise ValidationError(
             {"reason": "修改已录入的成绩或在公示期内更正成绩，须填写更正原因"}
         )
@@ -508,12 +510,12 @@ def _import_row(
     value = parse_score(row.score, plan=plan)
     current = existing.get(registration.id)
     row_reason = row.reason.strip() or reason.strip()
-    if current is not None and _value_of(current) != value and not row_reason:
+    if current is not None and value_of(current) != value and not row_reason:
         raise ScoreFormatError(
-            f"该考生此科目已有成绩 {_value_of(current).label}，替换为 {value.label}"
+            f"该考生此科目已有成绩 {value_of(current).label}，替换为 {value.label}"
             " 须填写更正原因（导入时填写，或在文件中加“更正原因”列）"
         )
-    outcome = _write_score(
+    outcome, score = _write_score(
         session,
         actor=actor,
         plan=plan,
@@ -523,226 +525,8 @@ def _import_row(
         reason=row_reason,
         expected_version=None,
     )
-    if outcome == "created":
-        existing[registration.id] = session.exec(
-            select(SubjectScore).where(SubjectScore.registration_id == registration.id)
-        ).one()
+    existing[registration.id] = score
     return outcome, registration
-
-
-@dataclass
-class ScoreFilter:
-    """Filters of a score list; empty values mean no filter."""
-
-    plan_id: int | None = None
-    subject_id: int | None = None
-    site_id: int | None = None
-    status: str = ""
-    search: str = ""
-
-
-def _scoped_query(session: Session, actor: Actor, filters: ScoreFilter):
-    query = (
-        select(
-            Registration,
-            Candidate,
-            Subject,
-            ExamPlan,
-            SubjectScore,
-            Arrangement,
-            Organisation.name,
-        )
-        .join(Candidate, Candidate.id == Registration.candidate_id)
-        .join(Subject, Subject.id == Registration.subject_id)
-        .join(ExamPlan, ExamPlan.id == Registration.plan_id)
-        .join(Organisation, Organisation.id == Registration.school_id)
-        .outerjoin(SubjectScore, SubjectScore.registration_id == Registration.id)
-        .outerjoin(Arrangement, Arrangement.registration_id == Registration.id)
-    )
-    if actor.role == Role.ORG_ADMIN:
-        query = query.where(ExamPlan.org_id == require_org(actor))
-    elif actor.is_school:
-        query = query.where(
-            Registration.school_id == require_school(actor),
-            ExamPlan.publication_start <= clock.now(),
-        )
-    else:
-        raise AccessDenied()
-    if filters.plan_id:
-        query = query.where(Registration.plan_id == filters.plan_id)
-    if filters.subject_id:
-        query = query.where(Registration.subject_id == filters.subject_id)
-    if filters.site_id:
-        query = query.where(Arrangement.site_id == filters.site_id)
-    search = filters.search.strip()
-    if search:
-        query = query.where(
-            or_(
-                Candidate.name.contains(search),
-                Candidate.id_number == search.upper(),
-                Arrangement.ticket_number == search,
-            )
-        )
-    return query
-
-
-def _with_status(query, status: str):
-    if status == MISSING:
-        return query.where(SubjectScore.id == None)  # noqa: E711
-    if status:
-        return query.where(SubjectScore.status == status)
-    return query
-
-
-def _row_dict(item) -> dict[str, str]:
-    registration, candidate, subject, plan, score, arrangement, school_name = item
-    value = _value_of(score)
-    return {
-        "registration_id": str(registration.id),
-        "version": str(score.version) if score else "",
-        "plan_code": plan.code,
-        "candidate_name": candidate.name,
-        "id_number": mask_id_number(candidate.id_number),
-        "ticket_number": arrangement.ticket_number if arrangement else "",
-        "school_name": school_name,
-        "subject_code": subject.code,
-        "subject_name": subject.name,
-        "score": value.label if value else "",
-        "status": STATUS_LABELS[value.status] if value else "未录入",
-        "entered_at": format_beijing(score.entered_at) if score else "",
-    }
-
-
-@dataclass
-class ScorePage:
-    """One page of a score list, with the total and counts per status."""
-
-    rows: list[dict[str, str]]
-    total: int
-    counts: dict[str, int]
-
-
-def list_scores(
-    session: Session,
-    *,
-    actor: Actor,
-    filters: ScoreFilter,
-    offset: int = 0,
-    limit: int = 20,
-) -> ScorePage:
-    """Return one page of registrations with their scores, in the caller's scope.
-
-    The organisation sees every registration of its plans; a school sees its own
-    candidates once publication has started.
-    """
-    base = _scoped_query(session, actor, filters)
-    counts = {"all": 0, MISSING: 0}
-    counts.update({status.value: 0 for status in ScoreStatus})
-    status_column = base.with_only_columns(SubjectScore.status).subquery()
-    for status, number in session.exec(
-        select(status_column.c.status, func.count()).group_by(status_column.c.status)
-    ).all():
-        counts[status or MISSING] = number
-        counts["all"] += number
-    query = _with_status(base, filters.status)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    items = session.exec(
-        query.order_by(
-            Registration.plan_id, Subject.code, Candidate.name, Registration.id
-        )
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return ScorePage(
-        rows=[_row_dict(item) for item in items], total=total, counts=counts
-    )
-
-
-def export_scores(
-    session: Session, *, actor: Actor, filters: ScoreFilter
-) -> list[dict[str, str]]:
-    """Return every row of a filtered score list, up to ``EXPORT_LIMIT``."""
-    query = _with_status(_scoped_query(session, actor, filters), filters.status)
-    items = session.exec(
-        query.order_by(Registration.plan_id, Subject.code, Candidate.name).limit(
-            EXPORT_LIMIT
-        )
-    ).all()
-    logger.info("score export by account %s: %d rows", actor.account_id, len(items))
-    return [_row_dict(item) for item in items]
-
-
-def site_statistics(
-    session: Session, *, actor: Actor, plan_id: int
-) -> list[dict[str, str]]:
-    """Count and average the plan's scores per exam site (organisation only)."""
-    plan = load_org_plan(session, actor=actor, plan_id=plan_id)
-    items = session.exec(
-        select(Registration, SubjectScore, PlanSubject.pass_mark, ExamSite.name)
-        .join(PlanSubject, PlanSubject.id == Registration.plan_subject_id)
-        .outerjoin(SubjectScore, SubjectScore.registration_id == Registration.id)
-        .outerjoin(Arrangement, Arrangement.registration_id == Registration.id)
-        .outerjoin(ExamSite, ExamSite.id == Arrangement.site_id)
-        .where(Registration.plan_id == plan.id)
-    ).all()
-    sites: dict[str, dict] = {}
-    for _registration, score, pass_mark, site_name in items:
-        site = sites.setdefault(
-            site_name or "未排考",
-            {"registered": 0, MISSING: 0, "absent": 0, "disqualified": 0, "marks": []},
-        )
-        site["registered"] += 1
-        if score is None:
-            site[MISSING] += 1
-        elif score.status != ScoreStatus.SCORED:
-            site[score.status] += 1
-        else:
-            site["marks"].append(
-                (score.score_tenths, results.mark_to_tenths(pass_mark))
-            )
-    rows = []
-    for name, site in sorted(sites.items()):
-        marks = site["marks"]
-        average = (
-            results.round_half_up(sum(mark for mark, _ in marks), len(marks))
-            if marks
-            else None
-        )
-        passed = sum(1 for mark, needed in marks if mark >= needed)
-        rows.append(
-            {
-                "site": name,
-                "registered": str(site["registered"]),
-                "scored": str(len(marks)),
-                "absent": str(site["absent"]),
-                "disqualified": str(site["disqualified"]),
-                "missing": str(site[MISSING]),
-                "average": results.format_tenths(average),
-                "passed": str(passed),
-            }
-        )
-    return rows
-
-
-def score_distribution(
-    session: Session, *, actor: Actor, plan_id: int, subject_id: int
-) -> list[dict]:
-    """Count the scores of one subject in ten equal bands of the plan's score range."""
-    plan = session.get(ExamPlan, plan_id)
-    if plan is None:
-        raise NotFound("考试计划不存在")
-    page_filter = ScoreFilter(plan_id=plan_id, subject_id=subject_id)
-    query = _with_status(_scoped_query(session, actor, page_filter), ScoreStatus.SCORED)
-    marks = session.exec(query.with_only_columns(SubjectScore.score_tenths)).all()
-    counts = [0] * 10
-    for (mark,) in marks:
-        # A band is a tenth of the range: score_max tenths of a point wide.
-        counts[min(mark // plan.score_max, 9)] += 1
-    step = plan.score_max / 10
-    return [
-        {"band": f"{step * band:g}–{step * (band + 1):g}", "count": counts[band]}
-        for band in range(10)
-    ]
 
 
 def scores_for_candidate(session: Session, *, actor: Actor) -> list[dict]:
@@ -773,7 +557,7 @@ def scores_for_candidate(session: Session, *, actor: Actor) -> list[dict]:
             "plan_name": plan.name,
             "subject_code": subject.code,
             "subject_name": subject.name,
-            "score": _value_of(score).label,
+            "score": value_of(score).label,
             "status": score.status,
             "corrected": score.id in corrected,
             "locked": phase_of(plan) == Phase.LOCKED,
@@ -811,50 +595,6 @@ def _change_label(status: str, tenths: int | None) -> str:
     if not status:
         return "未录入"
     return ScoreValue(status=ScoreStatus(status), tenths=tenths).label
-
-
-def plan_options(session: Session, *, actor: Actor) -> list[dict[str, str]]:
-    """Return the plans whose scores the caller may see, newest first.
-
-    The organisation gets all its plans; a school gets the plans its candidates
-    registered for once their publication has started.
-    """
-    query = select(ExamPlan).order_by(ExamPlan.exam_start.desc())
-    if actor.role == Role.ORG_ADMIN:
-        query = query.where(ExamPlan.org_id == require_org(actor))
-    elif actor.is_school:
-        school_id = require_school(actor)
-        query = query.where(
-            ExamPlan.publication_start <= clock.now(),
-            ExamPlan.id.in_(
-                select(Registration.plan_id).where(Registration.school_id == school_id)
-            ),
-        )
-    else:
-        raise AccessDenied()
-    return [
-        {"value": str(plan.id), "label": f"{plan.code} {plan.name}"}
-        for plan in session.exec(query).all()
-    ]
-
-
-def subject_options(
-    session: Session, *, actor: Actor, plan_id: int
-) -> list[dict[str, str]]:
-    """Return the subjects examined under a plan the caller may see."""
-    allowed = {int(option["value"]) for option in plan_options(session, actor=actor)}
-    if plan_id not in allowed:
-        raise NotFound("考试计划不存在或成绩尚未公示")
-    subjects = session.exec(
-        select(Subject)
-        .join(PlanSubject, PlanSubject.subject_id == Subject.id)
-        .where(PlanSubject.plan_id == plan_id)
-        .order_by(Subject.code)
-    ).all()
-    return [
-        {"value": str(subject.id), "label": f"{subject.code} {subject.name}"}
-        for subject in subjects
-    ]
 
 
 def window_summary(session: Session, *, actor: Actor, plan_id: int) -> str:

@@ -165,6 +165,7 @@ _LABELS = {
 
 
 def _row(row_number: int, values: dict, formula_keys: list[str]) -> ScoreRow:
+    """Build one import row from its cells, with every problem found in them."""
     row = ScoreRow(row_number=row_number)
     problems = []
     if formula_keys:
@@ -173,6 +174,7 @@ def _row(row_number: int, values: dict, formula_keys: list[str]) -> ScoreRow:
             f"{names}是公式但文件中没有保存计算结果，请在 Excel 中打开并保存后再导入，"
             "或改为直接填写数值"
         )
+
     code = values.get("subject_code", "")
     if isinstance(code, (int, float)) and not isinstance(code, bool):
         text = _integer_text(code)
@@ -184,6 +186,7 @@ def _row(row_number: int, values: dict, formula_keys: list[str]) -> ScoreRow:
         row.subject_code = text or ""
     else:
         row.subject_code = clean_text(str(code))
+
     for key in ("ticket_number", "id_number"):
         value = values.get(key, "")
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -199,6 +202,7 @@ def _row(row_number: int, values: dict, formula_keys: list[str]) -> ScoreRow:
         problems.append("准考证号和证件号码都为空，请至少填写一项")
     if not row.subject_code and not problems:
         problems.append("科目编码为空")
+
     score = values.get("score", "")
     row.score = clean_text(score) if isinstance(score, str) else score
     if isinstance(score, (date, datetime, time)):
