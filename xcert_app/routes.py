@@ -38,6 +38,8 @@ EXAM_ROOMS = "/exam/rooms"
 def exam_plan_form(plan_id: int | None = None) -> str:
     """Return the plan form URL, editing ``plan_id`` when given."""
     return f"{EXAM_PLAN_FORM}?id={plan_id}" if plan_id else EXAM_PLAN_FORM
+
+
 # Candidates
 CANDIDATES = "/candidates"
 # Registrations and payment orders
