@@ -6,7 +6,7 @@ from tests.factories_issuance import IssuanceWorld, signature_data_url
 from xcert_app.models.accounts import Role
 from xcert_app.models.issuance import IssuanceStatus, Signature
 from xcert_app.models.orgs import OrgKind
-from xcert_app.models.system import AuditEntry
+from xcert_app.models.system import AuditEntry, Notification
 from xcert_app.services import signing
 from xcert_app.services.errors import (
     AccessDenied,
@@ -174,6 +174,9 @@ def test_refusal_needs_reason_and_returns_to_org(session, world):
     assert record.refused_reason == "姓名有误，请核对"
     refusal = session.exec(select(Signature)).one()
     assert (refusal.signed, refusal.reason) == (False, "姓名有误，请核对")
+    notice = session.exec(select(Notification)).one()
+    assert notice.organisation_id == world.org.id
+    assert notice.body == "拒绝理由：姓名有误，请核对"
     with pytest.raises(ServiceError, match="拒绝签发"):
         _sign(session, world.org_admin, record)
 

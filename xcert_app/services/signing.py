@@ -26,6 +26,8 @@ from xcert_app.models.issuance import (
 from xcert_app.models.orgs import Organisation
 from xcert_app.models.scores import CertificateResult
 from xcert_app.models.sites import ExamSite
+from xcert_app.models.system import Notification
+from xcert_app.routes import SIGNING as SIGNING_ROUTE
 from xcert_app.services import audit, storage
 from xcert_app.services.actor import Actor, require_role
 from xcert_app.services.errors import Conflict, NotFound, ServiceError, ValidationError
@@ -324,8 +326,28 @@ def refuse(
         before={"status": IssuanceStatus.PENDING},
         after={"status": IssuanceStatus.REFUSED, "side": side, "reason": reason},
     )
+    _notify_refusal(session, record=record, side=side, reason=reason)
     logger.info("issuance record %s refused by side %s", record.id, side)
     return record
+
+
+def _notify_refusal(
+    session: Session, *, record: IssuanceRecord, side: SigningSide, reason: str
+) -> None:
+    """Tell the organisation (or, when it refused itself, the school) about a refusal."""
+    refuser = "试点院校" if side == SigningSide.SCHOOL else "培训评价组织"
+    recipients = {record.org_id}
+    if side == SigningSide.ORG:
+        recipients.add(record.school_id)
+    for organisation_id in recipients:
+        session.add(
+            Notification(
+                organisation_id=organisation_id,
+                title=f"证书 {record.certificate_number} 被{refuser}拒绝签发",
+                body=f"拒绝理由：{reason}",
+                link=SIGNING_ROUTE,
+            )
+        )
 
 
 def resubmit(
