@@ -55,6 +55,11 @@ def test_both_signatures_issue_the_batch(session, world):
     assert {record.status for record in records} == {IssuanceStatus.PENDING}
     _sign(session, world.org_admin, *records)
     assert {record.status for record in records} == {IssuanceStatus.ISSUED}
+    rows, _ = signing.list_records(
+        session, actor=actor_of(session, world.head), status=IssuanceStatus.ISSUED
+    )
+    assert rows[0].school_signer == f"{world.head.display_name} 2026-12-04 10:00"
+    assert rows[0].org_signer == f"{world.org_admin.display_name} 2026-12-04 10:00"
     assert all(record.issued_at is not None for record in records)
     signatures = session.exec(select(Signature)).all()
     assert len(signatures) == 4

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from xcert_app.clock import clock, format_beijing
-from xcert_app.models.accounts import Role
+from xcert_app.models.accounts import Account, Role
 from xcert_app.models.candidates import Candidate
 from xcert_app.models.catalogue import Certificate, CertificateLevel, ExamPlan
 from xcert_app.models.issuance import (
@@ -65,6 +65,8 @@ class RecordRow:
     org_signed: bool
     refused_reason: str
     issued_at: str
+    school_signer: str = ""
+    org_signer: str = ""
 
 
 def signing_side(actor: Actor) -> SigningSide:
@@ -156,7 +158,22 @@ def _row(session: Session, record: IssuanceRecord, candidate: Candidate) -> Reco
         org_signed=record.org_signed_at is not None,
         refused_reason=record.refused_reason,
         issued_at=format_beijing(record.issued_at, "%Y-%m-%d"),
+        **_signers(session, record.id),
     )
+
+
+def _signers(session: Session, record_id: int) -> dict[str, str]:
+    """Return who signed for each side and when, as ``school_signer``/``org_signer``."""
+    found = session.exec(
+        select(Signature, Account)
+        .join(Account, Account.id == Signature.account_id)
+        .where(Signature.record_id == record_id, Signature.signed.is_(True))
+    ).all()
+    return {
+        f"{signature.side}_signer": f"{account.display_name} "
+        f"{format_beijing(signature.created_at)}"
+        for signature, account in found
+    }
 
 
 def decode_signature(data_url: str) -> bytes:
