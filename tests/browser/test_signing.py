@@ -38,6 +38,7 @@ def pending_records(demo_db, app_url, monkeypatch):
         dataclasses.replace(certificate_document.settings, public_base_url=app_url),
     )
     verification_public.limiter.reset()
+
     school = session.exec(
         select(Organisation).where(Organisation.name == "首都师范大学")
     ).one()
@@ -62,6 +63,7 @@ def pending_records(demo_db, app_url, monkeypatch):
     )
     session.add(site)
     session.flush()
+
     candidates = session.exec(
         select(Candidate).where(Candidate.school_id == school.id).order_by(Candidate.id)
     ).all()[:3]
