@@ -60,7 +60,3 @@ VERIFY = "/verify"
 STUDENT_LOGIN = "/student/login"
 STUDENT_SPACE = "/student"
 
-
-def verify_with_number(number: str) -> str:
-    """Return the public verification URL with the certificate number filled in."""
-    return f"{VERIFY}?number={number}"

@@ -8,6 +8,7 @@ import struct
 import zlib
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
@@ -38,6 +39,7 @@ def pending_records(demo_db, app_url, monkeypatch):
         dataclasses.replace(certificate_document.settings, public_base_url=app_url),
     )
     verification_public.limiter.reset()
+
     school = session.exec(
         select(Organisation).where(Organisation.name == "首都师范大学")
     ).one()
@@ -62,6 +64,7 @@ def pending_records(demo_db, app_url, monkeypatch):
     )
     session.add(site)
     session.flush()
+
     candidates = session.exec(
         select(Candidate).where(Candidate.school_id == school.id).order_by(Candidate.id)
     ).all()[:3]
@@ -267,3 +270,36 @@ def _decoded_qr(pdf: bytes) -> str:
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
     crc = zlib.crc32(kind + data)
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+
+def test_seal_upload_checks_content_and_white_background(
+    app_url, new_context_page, demo_db
+):
+    head = _tablet(new_context_page, LANDSCAPE)
+    _log_in(head, app_url, "cnu_head")
+    head.goto(f"{app_url}/school/seal")
+    expect(head.locator("#no-seal")).to_be_visible()
+    jpeg = io.BytesIO()
+    Image.new("RGB", (95, 95), "red").save(jpeg, format="JPEG")
+    head.set_input_files(
+        "#seal input[type=file]",
+        files=[
+            {"name": "fake.png", "mimeType": "image/png", "buffer": jpeg.getvalue()}
+        ],
+    )
+    expect(head.locator("#seal-file-error")).to_contain_text("不是 PNG")
+
+    white = seal_png(background=(255, 255, 255, 255), mode="RGB")
+    head.set_input_files(
+        "#seal input[type=file]",
+        files=[{"name": "white.png", "mimeType": "image/png", "buffer": white}],
+    )
+    expect(head.locator("#white-background")).to_be_visible()
+    expect(head.locator("#seal-preview")).to_be_visible()
+    head.click("#seal-authorised")
+    head.click("#save-seal")
+    expect(head.locator("#seal-file-error")).to_contain_text("去除白色底色")
+    head.click("#remove-white")
+    head.click("#save-seal")
+    expect(head.locator("#current-seal")).to_be_visible()
+    screenshot(head, "seal-white-background-removed")

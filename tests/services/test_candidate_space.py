@@ -137,6 +137,7 @@ def test_scores_appear_from_publication(session, world, frozen_clock):
             score_tenths=785,
         )
     )
+
     world.plan.publication_start = beijing(2026, 12, 10)
     session.add(world.plan)
     session.flush()

@@ -75,10 +75,6 @@ def test_unissued_certificate_finds_nothing(session, frozen_clock):
     assert _verify(session, record.certificate_number, candidate.id_number) is None
 
 
-def test_not_found_message_is_one_sentence():
-    assert NOT_FOUND_MESSAGE == "查无此证书，请核对证书编号和证件号码后重试"
-
-
 def test_eleventh_request_in_a_minute_is_limited(session, issued, frozen_clock):
     record, candidate = issued
     for _ in range(10):

@@ -6,7 +6,7 @@ from tests.factories_issuance import IssuanceWorld, signature_data_url
 from xcert_app.models.accounts import Role
 from xcert_app.models.issuance import IssuanceStatus, Signature
 from xcert_app.models.orgs import OrgKind
-from xcert_app.models.system import AuditEntry
+from xcert_app.models.system import AuditEntry, Notification
 from xcert_app.services import signing
 from xcert_app.services.errors import (
     AccessDenied,
@@ -55,6 +55,11 @@ def test_both_signatures_issue_the_batch(session, world):
     assert {record.status for record in records} == {IssuanceStatus.PENDING}
     _sign(session, world.org_admin, *records)
     assert {record.status for record in records} == {IssuanceStatus.ISSUED}
+    rows, _ = signing.list_records(
+        session, actor=actor_of(session, world.head), status=IssuanceStatus.ISSUED
+    )
+    assert rows[0].school_signer == f"{world.head.display_name} 2026-12-04 10:00"
+    assert rows[0].org_signer == f"{world.org_admin.display_name} 2026-12-04 10:00"
     assert all(record.issued_at is not None for record in records)
     signatures = session.exec(select(Signature)).all()
     assert len(signatures) == 4
@@ -174,6 +179,9 @@ def test_refusal_needs_reason_and_returns_to_org(session, world):
     assert record.refused_reason == "姓名有误，请核对"
     refusal = session.exec(select(Signature)).one()
     assert (refusal.signed, refusal.reason) == (False, "姓名有误，请核对")
+    notice = session.exec(select(Notification)).one()
+    assert notice.organisation_id == world.org.id
+    assert notice.body == "拒绝理由：姓名有误，请核对"
     with pytest.raises(ServiceError, match="拒绝签发"):
         _sign(session, world.org_admin, record)
 

@@ -392,6 +392,14 @@ def _record_card(row) -> rx.Component:
                     wrap="wrap",
                 ),
                 rx.cond(
+                    row["school_signer"] != "",
+                    _info("院校签字", row["school_signer"]),
+                ),
+                rx.cond(
+                    row["org_signer"] != "",
+                    _info("评价组织签字", row["org_signer"]),
+                ),
+                rx.cond(
                     row["refused_reason"] != "",
                     rx.text(
                         "拒绝理由：" + row["refused_reason"],

@@ -20,6 +20,8 @@ from xcert_app.services.masking import mask_id_number
 
 logger = logging.getLogger(__name__)
 
+# NOTE: the page sends a batch PDF to the browser in one websocket message
+# (rx.download with data), so batches are capped; photos make each page larger.
 MAX_BATCH = 200
 
 

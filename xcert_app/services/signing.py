@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from xcert_app.clock import clock, format_beijing
-from xcert_app.models.accounts import Role
+from xcert_app.models.accounts import Account, Role
 from xcert_app.models.candidates import Candidate
 from xcert_app.models.catalogue import Certificate, CertificateLevel, ExamPlan
 from xcert_app.models.issuance import (
@@ -26,6 +26,8 @@ from xcert_app.models.issuance import (
 from xcert_app.models.orgs import Organisation
 from xcert_app.models.scores import CertificateResult
 from xcert_app.models.sites import ExamSite
+from xcert_app.models.system import Notification
+from xcert_app.routes import SIGNING as SIGNING_ROUTE
 from xcert_app.services import audit, storage
 from xcert_app.services.actor import Actor, require_role
 from xcert_app.services.errors import Conflict, NotFound, ServiceError, ValidationError
@@ -63,6 +65,8 @@ class RecordRow:
     org_signed: bool
     refused_reason: str
     issued_at: str
+    school_signer: str = ""
+    org_signer: str = ""
 
 
 def signing_side(actor: Actor) -> SigningSide:
@@ -154,7 +158,22 @@ def _row(session: Session, record: IssuanceRecord, candidate: Candidate) -> Reco
         org_signed=record.org_signed_at is not None,
         refused_reason=record.refused_reason,
         issued_at=format_beijing(record.issued_at, "%Y-%m-%d"),
+        **_signers(session, record.id),
     )
+
+
+def _signers(session: Session, record_id: int) -> dict[str, str]:
+    """Return who signed for each side and when, as ``school_signer``/``org_signer``."""
+    found = session.exec(
+        select(Signature, Account)
+        .join(Account, Account.id == Signature.account_id)
+        .where(Signature.record_id == record_id, Signature.signed.is_(True))
+    ).all()
+    return {
+        f"{signature.side}_signer": f"{account.display_name} "
+        f"{format_beijing(signature.created_at)}"
+        for signature, account in found
+    }
 
 
 def decode_signature(data_url: str) -> bytes:
@@ -324,8 +343,28 @@ def refuse(
         before={"status": IssuanceStatus.PENDING},
         after={"status": IssuanceStatus.REFUSED, "side": side, "reason": reason},
     )
+    _notify_refusal(session, record=record, side=side, reason=reason)
     logger.info("issuance record %s refused by side %s", record.id, side)
     return record
+
+
+def _notify_refusal(
+    session: Session, *, record: IssuanceRecord, side: SigningSide, reason: str
+) -> None:
+    """Tell the organisation (or, when it refused itself, the school) about a refusal."""
+    refuser = "试点院校" if side == SigningSide.SCHOOL else "培训评价组织"
+    recipients = {record.org_id}
+    if side == SigningSide.ORG:
+        recipients.add(record.school_id)
+    for organisation_id in recipients:
+        session.add(
+            Notification(
+                organisation_id=organisation_id,
+                title=f"证书 {record.certificate_number} 被{refuser}拒绝签发",
+                body=f"拒绝理由：{reason}",
+                link=SIGNING_ROUTE,
+            )
+        )
 
 
 def resubmit(
