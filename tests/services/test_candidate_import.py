@@ -486,3 +486,28 @@ def test_blue_background_needs_confirmation(session):
     session.refresh(person)
     assert person.verification_status == VerificationStatus.NEEDS_CONFIRMATION
     assert person.verification_reasons == [photos.NOT_RED]
+
+
+def test_command_prints_json_report(session, capsys):
+    import json
+
+    from xcert_app.cli import main
+    from xcert_app.models.orgs import Organisation
+
+    actor = school_admin(session)
+    session.commit()
+    code = session.get(Organisation, actor.organisation_id).institution_code
+    path = str(CASES / "c01-id-stored-as-number.xlsx")
+    exit_code = main(["candidates", "import", path, "--school", code, "--json"])
+    assert exit_code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["new"] == 2
+    assert report["errors"] == 1
+    assert report["error_rows"][0]["row"] == 3
+
+    photos_path = str(CASES.parent / "photos" / "p02-macos-and-windows-junk.zip")
+    exit_code = main(["photos", "import", photos_path, "--school", code, "--json"])
+    assert exit_code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["unmatched"] == ["110101199003071233.jpg"]
+    assert report["skipped"] == 3
