@@ -285,7 +285,7 @@ def test_import_sets_pending_without_photo(session):
     assert person.verification_reasons == ["缺少照片，上传照片后自动重新认证"]
 
 
-def test_social_trainee_of_same_id_refused_in_school_tab(session):
+def test_school_import_rejects_social_trainee(session):
     actor = school_admin(session)
     make_candidate(session, actor, number="110101199003071233", kind="social")
     report = candidates.check_import(
