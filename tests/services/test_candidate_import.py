@@ -511,3 +511,17 @@ def test_command_prints_json_report(session, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["unmatched"] == ["110101199003071233.jpg"]
     assert report["skipped"] == 3
+
+
+def test_database_errors_in_report_not_cached(session):
+    actor = school_admin(session)
+    other = make_candidate(session, actor, number="110101199003071233", kind="social")
+    data = xlsx([row("王一", "110101199003071233")])
+    report = candidates.error_report(session, actor=actor, data=data, kind="school")
+    rows = list(load_workbook(io.BytesIO(report)).active.values)
+    assert "社会考生" in rows[1][-1]
+    session.delete(other)
+    session.flush()
+    again = candidates.check_import(session, actor=actor, data=data, kind="school")
+    assert again.errors == 0
+    assert again.new == 1
