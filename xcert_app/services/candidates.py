@@ -282,6 +282,7 @@ def import_candidates(
     kind = _check_kind(kind)
     table, rows = _read(data, kind)
     plan = _plan(session, school_id=school_id, kind=kind, rows=rows)
+
     total = len(plan.inserts) + len(plan.updates)
     done = 0
     for start in range(0, len(plan.inserts), WRITE_CHUNK):
@@ -296,6 +297,7 @@ def import_candidates(
         done += len(chunk)
         if progress:
             progress(done, total)
+
     report = _report(table, rows, plan)
     report.written = True
     audit.record(

@@ -45,8 +45,8 @@ MAX_PIXELS = 24_000_000
 ASPECT_TOLERANCE = 0.06
 MIN_WIDTH = 250
 READ_CHUNK = 64 * 1024
-# Photos are checked and stored in batches; a batch holds at most this many
-# entries of up to 5 MB each in memory.
+# Photos are checked and stored in batches, so at most this many entries of up
+# to 5 MB each are in memory at once.
 STORE_BATCH = 64
 CHECK_THREADS = max(1, min(4, os.cpu_count() or 1))
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
@@ -429,6 +429,7 @@ def import_archive(
     started = time.perf_counter()
     school_id = require_school(actor)
     archive = _open_archive(data)
+
     candidates = {
         row.id_number: dict(row._mapping)
         for row in session.exec(
@@ -441,6 +442,7 @@ def import_archive(
             ).where(Candidate.school_id == school_id)
         )
     }
+
     report = PhotoReport()
     changes: list[dict] = []
     used: dict[str, str] = {}
@@ -462,6 +464,7 @@ def import_archive(
     )
     if changes:
         session.execute(update(Candidate), changes)
+
     audit.record(
         session,
         actor=actor,
