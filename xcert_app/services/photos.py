@@ -284,6 +284,8 @@ def _store_batch(
     session: Session, *, school_id: int, batch: list[tuple[dict, Photo, str]]
 ) -> list[dict]:
     """Store photos and thumbnails; return each candidate's new photo and status."""
+    # NOTE: a replaced photo's old files stay in storage, because storage.py has
+    # no delete yet.
     photo_files = storage.save_many(
         session,
         files=[
