@@ -8,8 +8,10 @@ Each ``bench_*`` function returns ``(baseline_seconds, ours_seconds)``:
 - ``bench_grid(n)``: the 100 ms budget, against the slowest of the page, sort and
   filter queries over ``n`` candidates of one school (target: ours < baseline).
 
-Run ``python -m tests.bench_candidates`` for all three with the sizes the targets name.
-Every run uses a fresh SQLite database and storage folder in a temporary directory.
+Run ``python -m tests.bench_candidates [import|photos|grid]`` with the sizes the
+targets name. Every run uses a fresh SQLite database and storage folder in a
+temporary directory. Timings are wall-clock, so other load on the machine
+inflates them; ``bench_import`` takes the best of three runs for that reason.
 """
 
 import io
@@ -110,28 +112,37 @@ def make_sheet(rows: int) -> bytes:
     return output.getvalue()
 
 
-def bench_import(rows: int = 10_000) -> tuple[float, float]:
-    """Return (openpyxl read-only read, our check + import) in seconds."""
-    data = make_sheet(rows)
-    started = time.perf_counter()
-    workbook = load_workbook(io.BytesIO(data), read_only=True)
-    for _ in workbook.active.iter_rows(values_only=True):
-        pass
-    workbook.close()
-    baseline = time.perf_counter() - started
+def bench_import(rows: int = 10_000, repeats: int = 3) -> tuple[float, float]:
+    """Return (openpyxl read-only read, our check + import), each the best of ``repeats``.
 
-    engine = _fresh_database(f"import-{rows}")
-    with Session(engine) as session:
-        actor = _school_actor(session)
-        session.commit()
+    "Ours" is both steps the page runs: ``check_import`` and then
+    ``import_candidates``, which reuses the rows checked by the first step and
+    plans against the database again before writing.
+    """
+    data = make_sheet(rows)
+    baseline = ours = float("inf")
+    for attempt in range(repeats):
         started = time.perf_counter()
-        candidates.check_import(session, actor=actor, data=data, kind="school")
-        report = candidates.import_candidates(
-            session, actor=actor, data=data, kind="school"
-        )
-        session.commit()
-        ours = time.perf_counter() - started
-    assert report.new == rows, report
+        workbook = load_workbook(io.BytesIO(data), read_only=True)
+        for _ in workbook.active.iter_rows(values_only=True):
+            pass
+        workbook.close()
+        baseline = min(baseline, time.perf_counter() - started)
+
+        engine = _fresh_database(f"import-{rows}-{attempt}")
+        with Session(engine) as session:
+            actor = _school_actor(session)
+            session.commit()
+            # Each attempt starts cold: the check step reads the file again.
+            candidates._CHECKED_FILES.clear()
+            started = time.perf_counter()
+            candidates.check_import(session, actor=actor, data=data, kind="school")
+            report = candidates.import_candidates(
+                session, actor=actor, data=data, kind="school"
+            )
+            session.commit()
+            ours = min(ours, time.perf_counter() - started)
+        assert report.new == rows, report
     return baseline, ours
 
 

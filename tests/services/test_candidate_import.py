@@ -285,7 +285,7 @@ def test_import_sets_pending_without_photo(session):
     assert person.verification_reasons == ["缺少照片，上传照片后自动重新认证"]
 
 
-def test_social_trainee_of_same_id_refused_in_school_tab(session):
+def test_school_import_rejects_social_trainee(session):
     actor = school_admin(session)
     make_candidate(session, actor, number="110101199003071233", kind="social")
     report = candidates.check_import(
@@ -486,3 +486,42 @@ def test_blue_background_needs_confirmation(session):
     session.refresh(person)
     assert person.verification_status == VerificationStatus.NEEDS_CONFIRMATION
     assert person.verification_reasons == [photos.NOT_RED]
+
+
+def test_command_prints_json_report(session, capsys):
+    import json
+
+    from xcert_app.cli import main
+    from xcert_app.models.orgs import Organisation
+
+    actor = school_admin(session)
+    session.commit()
+    code = session.get(Organisation, actor.organisation_id).institution_code
+    path = str(CASES / "c01-id-stored-as-number.xlsx")
+    exit_code = main(["candidates", "import", path, "--school", code, "--json"])
+    assert exit_code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["new"] == 2
+    assert report["errors"] == 1
+    assert report["error_rows"][0]["row"] == 3
+
+    photos_path = str(CASES.parent / "photos" / "p02-macos-and-windows-junk.zip")
+    exit_code = main(["photos", "import", photos_path, "--school", code, "--json"])
+    assert exit_code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["unmatched"] == ["110101199003071233.jpg"]
+    assert report["skipped"] == 3
+
+
+def test_database_errors_in_report_not_cached(session):
+    actor = school_admin(session)
+    other = make_candidate(session, actor, number="110101199003071233", kind="social")
+    data = xlsx([row("王一", "110101199003071233")])
+    report = candidates.error_report(session, actor=actor, data=data, kind="school")
+    rows = list(load_workbook(io.BytesIO(report)).active.values)
+    assert "社会考生" in rows[1][-1]
+    session.delete(other)
+    session.flush()
+    again = candidates.check_import(session, actor=actor, data=data, kind="school")
+    assert again.errors == 0
+    assert again.new == 1

@@ -39,6 +39,9 @@ class Candidate(SQLModel, table=True):
         Index("ix_candidate_grid_id_number", "school_id", "kind", "id_number"),
         Index("ix_candidate_grid_name", "school_id", "kind", "name"),
         Index("ix_candidate_grid_status", "school_id", "kind", "verification_status"),
+        Index("ix_candidate_grid_major", "school_id", "kind", "major"),
+        Index("ix_candidate_grid_level", "school_id", "kind", "programme_level"),
+        Index("ix_candidate_grid_year", "school_id", "kind", "enrolment_year"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,8 +5,11 @@ whole file, then writes every valid row in the caller's transaction: a known ID
 number updates that candidate, an identical row is counted as unchanged.
 """
 
+import hashlib
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -55,6 +58,9 @@ SORTABLE = {
 }
 
 ProgressCallback = Callable[[int, int], None]
+CHECKED_FILES_KEPT = 2
+_CHECKED_FILES: OrderedDict[tuple[str, str], tuple] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
 
 
 @dataclass
@@ -83,6 +89,13 @@ class _Plan:
     inserts: list[dict] = field(default_factory=list)
     updates: list[dict] = field(default_factory=list)
     unchanged: int = 0
+    # Errors found against the database, by sheet row number; the checked rows
+    # themselves are shared through the cache and never changed.
+    rejected: dict[int, str] = field(default_factory=dict)
+
+    def errors_of(self, row: sheets.CheckedRow) -> list[str]:
+        extra = self.rejected.get(row.number)
+        return [*row.errors, extra] if extra else row.errors
 
 
 def _check_kind(kind: str) -> CandidateKind:
@@ -141,7 +154,7 @@ def _plan(
     kind: CandidateKind,
     rows: list[sheets.CheckedRow],
 ) -> _Plan:
-    """Decide per valid row: insert, update or unchanged; refuse rows of the other kind."""
+    """Decide per valid row: insert, update or unchanged; reject rows of the other kind."""
     numbers = [row.values["id_number"] for row in rows if not row.errors]
     existing = _existing(session, school_id, numbers)
     plan = _Plan()
@@ -159,10 +172,9 @@ def _plan(
             continue
         if known["kind"] != kind.value:
             other = KIND_LABELS[CandidateKind(known["kind"])]
-            row.reject(
-                "id_number",
+            plan.rejected[row.number] = (
                 f"第 {row.number} 行：证件号码 {values['id_number']} 已登记为本校"
-                f"{other}，请在“{other}”中修改该考生，或删除本行",
+                f"{other}，请在“{other}”中修改该考生，或删除本行"
             )
             continue
         if (
@@ -192,7 +204,7 @@ def _plan(
 
 
 def _report(table, rows, plan: _Plan) -> ImportReport:
-    refused = [row for row in rows if row.errors]
+    refused = [row for row in rows if plan.errors_of(row)]
     report = ImportReport(
         file_format=table.file_format,
         sheet_name=table.sheet_name,
@@ -205,7 +217,9 @@ def _report(table, rows, plan: _Plan) -> ImportReport:
         blank_rows=table.blank_rows,
     )
     for row in refused[:REPORT_ERROR_ROWS]:
-        report.error_rows.append({"row": row.number, "reasons": list(row.errors)})
+        report.error_rows.append(
+            {"row": row.number, "reasons": list(plan.errors_of(row))}
+        )
     report.notes = [note for row in rows for note in row.notes]
     if len(refused) > REPORT_ERROR_ROWS:
         report.notes.append(
@@ -215,8 +229,22 @@ def _report(table, rows, plan: _Plan) -> ImportReport:
 
 
 def _read(data: bytes, kind: CandidateKind):
+    """Read and check a file; the page's check and import steps share one result.
+
+    The row checks depend only on the file's bytes, so the result is cached by
+    content hash for the import that usually follows the check.
+    """
     _check_size(data)
-    table, rows = sheets.read_candidates(data, kind)
+    key = (hashlib.sha256(data).hexdigest(), kind.value)
+    with _CACHE_LOCK:
+        cached = _CHECKED_FILES.get(key)
+    if cached is None:
+        cached = sheets.read_candidates(data, kind)
+        with _CACHE_LOCK:
+            _CHECKED_FILES[key] = cached
+            while len(_CHECKED_FILES) > CHECKED_FILES_KEPT:
+                _CHECKED_FILES.popitem(last=False)
+    table, rows = cached
     if not rows:
         raise ServiceError(
             f"文件在表头（第 {table.header_row} 行）下面没有考生数据，请填写后再导入"
@@ -254,6 +282,7 @@ def import_candidates(
     kind = _check_kind(kind)
     table, rows = _read(data, kind)
     plan = _plan(session, school_id=school_id, kind=kind, rows=rows)
+
     total = len(plan.inserts) + len(plan.updates)
     done = 0
     for start in range(0, len(plan.inserts), WRITE_CHUNK):
@@ -268,6 +297,7 @@ def import_candidates(
         done += len(chunk)
         if progress:
             progress(done, total)
+
     report = _report(table, rows, plan)
     report.written = True
     audit.record(
@@ -305,8 +335,8 @@ def error_report(session: Session, *, actor: Actor, data: bytes, kind: str) -> b
     school_id = require_school(actor)
     kind = _check_kind(kind)
     table, rows = _read(data, kind)
-    _plan(session, school_id=school_id, kind=kind, rows=rows)
-    return sheets.build_error_report(table, rows)
+    plan = _plan(session, school_id=school_id, kind=kind, rows=rows)
+    return sheets.build_error_report(table, rows, plan.errors_of)
 
 
 def template(kind: str) -> bytes:

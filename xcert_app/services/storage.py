@@ -4,8 +4,10 @@ import hashlib
 import uuid
 from pathlib import Path
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
+from xcert_app.clock import clock
 from xcert_app.models.files import StoredFile
 from xcert_app.settings import settings
 
@@ -48,3 +50,39 @@ def save_bytes(
 def read_bytes(stored: StoredFile) -> bytes:
     """Return the content of a stored file."""
     return (storage_root() / stored.relative_path).read_bytes()
+
+
+def save_many(
+    session: Session, *, files: list[dict], kind: str, content_type: str
+) -> list[int]:
+    """Write several files of one kind, record them in one statement, return their ids.
+
+    Each item of ``files`` has ``data`` and optionally ``organisation_id``,
+    ``original_name`` and ``suffix``; names are generated as in ``save_bytes``.
+    """
+    folder = storage_root() / kind
+    folder.mkdir(parents=True, exist_ok=True)
+    now = clock.now()
+    rows = []
+    for item in files:
+        data = item["data"]
+        relative_path = f"{kind}/{uuid.uuid4().hex}{item.get('suffix', '')}"
+        (storage_root() / relative_path).write_bytes(data)
+        rows.append(
+            {
+                "organisation_id": item.get("organisation_id"),
+                "kind": kind,
+                "relative_path": relative_path,
+                "content_type": content_type,
+                "size": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "original_name": item.get("original_name", "")[:256],
+                "created_at": now,
+            }
+        )
+    if not rows:
+        return []
+    statement = insert(StoredFile).returning(
+        StoredFile.id, sort_by_parameter_order=True
+    )
+    return list(session.execute(statement, rows).scalars())

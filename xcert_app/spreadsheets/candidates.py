@@ -4,7 +4,7 @@ import datetime as dt
 import functools
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
@@ -487,8 +487,12 @@ def _add_instructions(workbook, kind: str, fields: list[str], headers: dict) -> 
     sheet.column_dimensions["B"].width = 90
 
 
-def build_error_report(table: Table, rows: Iterable[CheckedRow]) -> bytes:
-    """Return the refused rows as they were sent, with a 错误原因 column at the end."""
+def build_error_report(
+    table: Table,
+    rows: Iterable[CheckedRow],
+    errors_of: Callable[[CheckedRow], list[str]] = lambda row: row.errors,
+) -> bytes:
+    """Return the rejected rows as they were sent, with a 错误原因 column at the end."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "错误行"
@@ -499,11 +503,12 @@ def build_error_report(table: Table, rows: Iterable[CheckedRow]) -> bytes:
     reason_column = len(header)
     line = 2
     for row in rows:
-        if not row.errors:
+        errors = errors_of(row)
+        if not errors:
             continue
         for position, value in enumerate(row.raw[: len(table.header)], start=1):
             _text_cell(sheet, line, position, _plain(value))
-        _text_cell(sheet, line, reason_column, "；".join(row.errors))
+        _text_cell(sheet, line, reason_column, "；".join(errors))
         line += 1
     sheet.column_dimensions[
         sheet.cell(row=1, column=reason_column).column_letter
