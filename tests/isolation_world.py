@@ -531,9 +531,11 @@ def _site(school: Organisation, org: Organisation, status: str) -> ExamSite:
 def _exam_plan(
     org: Organisation, code: str = "K202612010001", name: str = "甲考试计划"
 ) -> ExamPlan:
-    """A plan whose windows follow each other from 12-01: registration is open at the
-    test clock (12-04 10:00); tickets 12-06..09, exam 12-11..14, score entry
-    12-16..19, publication 12-21..24."""
+    """Build a plan whose five windows follow each other from 12-01.
+
+    Registration is open at the test clock (12-04 10:00). Tickets are 12-06..09,
+    the exam 12-11..14, score entry 12-16..19 and publication 12-21..24.
+    """
     windows = {}
     for index, window in enumerate(
         ("registration", "ticket", "exam", "score_entry", "publication")

@@ -93,6 +93,7 @@ def owned_rows(result, world: World) -> bool:
 
 
 def non_empty(result, _world: World) -> bool:
+    """Tell whether a count is above zero; outsiders have nothing of their own to count."""
     return bool(result)
 
 
@@ -128,12 +129,9 @@ def at(day: int, hour: int = 10) -> None:
 
 
 def text_of(result) -> str:
-    """Return what a result shows, reading spreadsheets inside bytes."""
+    """Return what a result shows; bytes results are spreadsheet exports."""
     if isinstance(result, bytes):
-        try:
-            book = load_workbook(io.BytesIO(result), read_only=True)
-        except Exception:  # noqa: BLE001 - not a workbook: compare the raw bytes
-            return result.decode("latin-1")
+        book = load_workbook(io.BytesIO(result), read_only=True)
         return " ".join(
             str(value)
             for sheet in book.worksheets
@@ -210,10 +208,6 @@ def site_input(world: World) -> sites.SiteInput:
         contact_mobile="13800138000",
         contact_email="a@b.cn",
     )
-
-
-def version_of(session, model, row_id: int) -> int:
-    return session.get(model, row_id).version
 
 
 def plan_of(session, world: World) -> ExamPlan:
@@ -343,7 +337,7 @@ MATRIX: dict[str, Case] = {
     ),
     "todo.reviewer_items": Case(
         lambda s, w, a: todo.reviewer_items(s, actor=a),
-        non_empty,
+        owned_todo,
         owner="province_reviewer",
     ),
     "todo.org_items": Case(
@@ -351,23 +345,23 @@ MATRIX: dict[str, Case] = {
     ),
     "todo.items_for": Case(lambda s, w, a: todo.items_for(s, actor=a), owned_todo),
     "dashboard.plans_involving": Case(
-        lambda s, w, a: dashboard.plans_involving(s, actor=a), non_empty
+        lambda s, w, a: dashboard.plans_involving(s, actor=a), mentions("甲考试计划")
     ),
     "dashboard.school_numbers": Case(
-        lambda s, w, a: dashboard.school_numbers(s, actor=a), non_empty
+        lambda s, w, a: dashboard.school_numbers(s, actor=a), mentions("乙证书")
     ),
     "dashboard.province_numbers": Case(
         lambda s, w, a: dashboard.province_numbers(s, actor=a),
-        non_empty,
+        mentions("甲校"),
         owner="province_reviewer",
     ),
     "dashboard.org_numbers": Case(
         lambda s, w, a: dashboard.org_numbers(s, actor=a),
-        non_empty,
+        mentions("甲校"),
         owner="org_admin",
     ),
     "notifications.list_for": Case(
-        lambda s, w, a: notifications.list_for(s, actor=a), non_empty
+        lambda s, w, a: notifications.list_for(s, actor=a), mentions("甲校的通知")
     ),
     "notifications.unread_count": Case(
         lambda s, w, a: notifications.unread_count(s, actor=a), non_empty
@@ -378,7 +372,7 @@ MATRIX: dict[str, Case] = {
         )
     ),
     "notifications.sms_for": Case(
-        lambda s, w, a: notifications.sms_for(s, actor=a), non_empty
+        lambda s, w, a: notifications.sms_for(s, actor=a), mentions("甲校的短信")
     ),
     # candidate_space: a candidate sees only its own records.
     "candidate_space.profile": Case(

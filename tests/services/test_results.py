@@ -347,7 +347,7 @@ def test_candidate_sees_own_published_result(session, frozen_clock):
     assert visible[0]["composite"] == "61.0"
 
 
-def test_recompute_refuses_another_organisation(session):
+def test_recompute_rejects_another_organisation(session):
     world = make_world(session)
     other = make_world(session, certificate_code="156000311", code_prefix="05")
     candidate, _registrations = add_candidate(session, world)
@@ -361,7 +361,7 @@ def test_recompute_refuses_another_organisation(session):
         )
 
 
-def test_freeze_due_plans_refuses_a_reviewer(session, frozen_clock):
+def test_freeze_due_plans_rejects_a_reviewer(session, frozen_clock):
     world = make_world(session)
     _candidate, registrations = add_candidate(session, world)
     _enter(session, world, registrations, (70, 50, 60))

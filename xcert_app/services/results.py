@@ -548,7 +548,11 @@ def _result_row(item) -> dict[str, str]:
 
 
 def freeze_due_plans(session: Session, *, actor: Actor) -> int:
-    """Freeze the results of every plan in the caller's scope whose publication ended."""
+    """Freeze the results of every plan in the caller's scope whose publication ended.
+
+    The scope is the organisation's plans or the school's results; other roles get
+    ``AccessDenied``.
+    """
     query = (
         select(ExamPlan)
         .join(CertificateResult, CertificateResult.plan_id == ExamPlan.id)
