@@ -21,7 +21,7 @@ from xcert_app.documents import fonts, tickets
 from xcert_app.models.accounts import Role, StaffMember
 from xcert_app.models.scheduling import Arrangement
 from xcert_app.services import exam_documents, exam_views, scheduling
-from xcert_app.services.errors import AccessDenied, ServiceError
+from xcert_app.services.errors import AccessDenied, NotFound, ServiceError
 
 CASES = Path(__file__).resolve().parents[3] / "shared" / "cases" / "documents"
 RARE_NAMES_FILE = Path("/work/shared/cases/documents/n01-rare-character-name.xlsx")
@@ -398,3 +398,17 @@ def test_school_admin_cannot_use_candidate_download(session, scheduled):
         exam_documents.ticket_pdf_for_candidate(
             session, actor=admin, plan_id=setup.plan.id
         )
+
+
+def test_school_cannot_open_an_unpublished_plan(session, scheduled):
+    setup, _school, _site, _room, _sitting, admin = scheduled
+    setup.plan.is_published = False
+    session.add(setup.plan)
+    session.flush()
+
+    with pytest.raises(NotFound):
+        exam_views.visible_plan(session, actor=admin, plan_id=setup.plan.id)
+    assert (
+        exam_views.visible_plan(session, actor=setup.org_actor, plan_id=setup.plan.id)
+        is setup.plan
+    )

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from tests.factories import make_actor
 from tests.factories_scores import (
     PUBLICATION_END,
     PUBLICATION_START,
@@ -12,11 +13,12 @@ from tests.factories_scores import (
     make_world,
 )
 from xcert_app import cli
+from xcert_app.models.accounts import Role
 from xcert_app.models.catalogue import PassRule
 from xcert_app.models.issuance import IssuanceRecord, IssuanceStatus
 from xcert_app.models.scores import CertificateResult, ScoreStatus
 from xcert_app.services import results, scores
-from xcert_app.services.errors import ServiceError
+from xcert_app.services.errors import AccessDenied, ServiceError
 from xcert_app.services.results import SubjectOutcome, evaluate
 
 
@@ -360,3 +362,29 @@ def test_freeze_command_freezes_every_locked_plan(session, frozen_clock, capsys)
     assert json.loads(capsys.readouterr().out) == {"ok": True, "frozen": 1}
     session.expire_all()
     assert _result(session, world, candidate).is_frozen is True
+
+
+def test_recompute_rejects_another_organisation(session):
+    world = make_world(session)
+    other = make_world(session, certificate_code="156000311", code_prefix="05")
+    candidate, _registrations = add_candidate(session, world)
+
+    with pytest.raises(AccessDenied):
+        results.recompute(
+            session,
+            actor=other.org_actor,
+            plan=world.plan,
+            candidate_ids={candidate.id},
+        )
+
+
+def test_freeze_due_plans_rejects_a_reviewer(session, frozen_clock):
+    world = make_world(session)
+    _candidate, registrations = add_candidate(session, world)
+    _enter(session, world, registrations, (70, 50, 60))
+    frozen_clock.set(PUBLICATION_END + timedelta(days=1))
+    reviewer = make_actor(session, role=Role.PROVINCE_REVIEWER)
+
+    with pytest.raises(AccessDenied):
+        results.freeze_due_plans(session, actor=reviewer)
+    assert results.freeze_due_plans(session, actor=world.org_actor) == 1

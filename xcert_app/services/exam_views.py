@@ -59,6 +59,8 @@ def visible_plan(session: Session, *, actor: Actor, plan_id: int) -> ExamPlan:
         raise NotFound(f"考试计划 {plan_id} 不存在")
     if actor.role == Role.ORG_ADMIN and plan.org_id != actor.organisation_id:
         raise AccessDenied("该考试计划不属于本组织")
+    if actor.role != Role.ORG_ADMIN and not plan.is_published:
+        raise NotFound(f"考试计划 {plan_id} 不存在")
     return plan
 
 

@@ -33,7 +33,13 @@ from xcert_app.models.registrations import Registration
 from xcert_app.models.scheduling import Arrangement
 from xcert_app.models.scores import CertificateResult, ScoreStatus, SubjectScore
 from xcert_app.services import audit
-from xcert_app.services.actor import Actor, require_org, require_role, require_school
+from xcert_app.services.actor import (
+    Actor,
+    require_org,
+    require_role,
+    require_same_org,
+    require_school,
+)
 from xcert_app.services.errors import AccessDenied, ServiceError
 from xcert_app.services.masking import mask_id_number
 from xcert_app.services.numbers import next_values
@@ -166,7 +172,11 @@ def recompute(
     A level is judged once every subject the candidate registered for has a score
     or a status. A pass creates or restores the issuance record. A result that
     stops passing withdraws an unsigned record, and raises for a signed one.
+    Only the plan's organisation (or the system, with no actor) may recompute.
     """
+    if actor is not None:
+        require_org(actor)
+        require_same_org(actor, plan.org_id)
     if plan_is_locked(plan):
         raise ServiceError(
             f"考试计划 {plan.code} 的公示期已结束，成绩和考证结果已永久锁定"
@@ -585,10 +595,14 @@ def freeze_due_plans(session: Session, *, actor: Actor | None) -> int:
         )
         .distinct()
     )
-    if actor is not None and actor.role == Role.ORG_ADMIN:
+    if actor is None:
+        pass
+    elif actor.role == Role.ORG_ADMIN:
         query = query.where(ExamPlan.org_id == actor.organisation_id)
-    elif actor is not None and actor.is_school:
+    elif actor.is_school:
         query = query.where(CertificateResult.school_id == actor.organisation_id)
+    else:
+        raise AccessDenied()
     return sum(freeze_if_due(session, plan=plan) for plan in session.exec(query).all())
 
 
