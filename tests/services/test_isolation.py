@@ -51,6 +51,7 @@ from xcert_app.services import (
     registrations,
     results,
     scheduling,
+    score_lists,
     scores,
     seals,
     signing,
@@ -989,26 +990,29 @@ MATRIX: dict[str, Case] = {
         ),
         owner="org_admin",
     ),
-    "scores.list_scores": Case(
+    "score_lists.list_scores": Case(
         lambda s, w, a: (
-            at(22) or scores.list_scores(s, actor=a, filters=scores.ScoreFilter())
+            at(22) or score_lists.list_scores(s, actor=a, filters=score_lists.ScoreFilter())
         ),
         mentions(*OWNED_NAMES),
     ),
-    "scores.export_scores": Case(
-        lambda s, w, a: (
-            at(22) or scores.export_scores(s, actor=a, filters=scores.ScoreFilter())
-        ),
-        mentions(*OWNED_NAMES),
-    ),
-    "scores.site_statistics": Case(
-        lambda s, w, a: scores.site_statistics(s, actor=a, plan_id=w.ids["exam_plan"]),
-        owner="org_admin",
-    ),
-    "scores.score_distribution": Case(
+    "score_lists.export_scores": Case(
         lambda s, w, a: (
             at(22)
-            or scores.score_distribution(
+            or score_lists.export_scores(s, actor=a, filters=score_lists.ScoreFilter())
+        ),
+        mentions(*OWNED_NAMES),
+    ),
+    "score_lists.site_statistics": Case(
+        lambda s, w, a: score_lists.site_statistics(
+            s, actor=a, plan_id=w.ids["exam_plan"]
+        ),
+        owner="org_admin",
+    ),
+    "score_lists.score_distribution": Case(
+        lambda s, w, a: (
+            at(22)
+            or score_lists.score_distribution(
                 s, actor=a, plan_id=w.ids["exam_plan"], subject_id=w.ids["subject"]
             )
         ),
@@ -1025,13 +1029,14 @@ MATRIX: dict[str, Case] = {
         mentions("甲科目"),
         owner="own_candidate",
     ),
-    "scores.plan_options": Case(
-        lambda s, w, a: at(22) or scores.plan_options(s, actor=a),
+    "score_lists.plan_options": Case(
+        lambda s, w, a: at(22) or score_lists.plan_options(s, actor=a),
         mentions(*OWNED_PLAN),
     ),
-    "scores.subject_options": Case(
+    "score_lists.subject_options": Case(
         lambda s, w, a: (
-            at(22) or scores.subject_options(s, actor=a, plan_id=w.ids["exam_plan"])
+            at(22)
+            or score_lists.subject_options(s, actor=a, plan_id=w.ids["exam_plan"])
         )
     ),
     "scores.window_summary": Case(
@@ -1163,6 +1168,10 @@ MATRIX: dict[str, Case] = {
     ),
     "sites.get_room_for_edit": Case(
         lambda s, w, a: sites.get_room_for_edit(s, actor=a, room_id=w.ids["room"])
+    ),
+    "sites.plans_for_rooms": Case(
+        lambda s, w, a: sites.plans_for_rooms(s, actor=a),
+        lambda result, w: any(plan.id == w.ids["exam_plan"] for plan in result),
     ),
     "sites.list_rooms": Case(
         lambda s, w, a: sites.list_rooms(s, actor=a, plan_id=w.ids["exam_plan"]),
