@@ -160,8 +160,12 @@ def draw_fitted(
     The size goes down to ``minimum``; text still too wide at that size wraps onto
     further lines below ``y``.
     """
+    natural = text_width(pdf, text, size)
+    if natural <= width:
+        draw_text(pdf, x, y, text, size)
+        return
     fitted = fit_size(pdf, text, width, size, minimum)
-    if text_width(pdf, text, fitted) <= width:
+    if natural * fitted / size <= width:
         draw_text(pdf, x, y, text, fitted)
         return
     line = ""
