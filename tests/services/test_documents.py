@@ -1,4 +1,6 @@
 import io
+import shutil
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -398,3 +400,36 @@ def test_school_admin_cannot_use_candidate_download(session, scheduled):
         exam_documents.ticket_pdf_for_candidate(
             session, actor=admin, plan_id=setup.plan.id
         )
+
+
+@pytest.mark.skipif(
+    not (shutil.which("zbarimg") and shutil.which("pdftoppm")),
+    reason="needs zbarimg (zbar-tools) and pdftoppm (poppler-utils)",
+)
+def test_ticket_qr_code_decodes_to_ticket_number(tmp_path):
+    item = tickets.TicketItem(
+        candidate_name="张三",
+        masked_id="110101*****1233",
+        ticket_number="26000010000010001004",
+        school_name="测试学院",
+        subject_label="000001 基础考核（机考）",
+        certificate_label="物流管理 初级",
+        session_label="2026-12-22 09:00~11:00",
+        site_name="测试站点",
+        room_name="1号机房",
+        room_address="测试路1号",
+        seat_number=4,
+    )
+    pdf_path = tmp_path / "ticket.pdf"
+    pdf_path.write_bytes(tickets.render_tickets([item], plan_name="测试计划").data)
+
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", str(pdf_path), str(tmp_path / "page")],
+        check=True,
+    )
+    image = next(tmp_path.glob("page*.png"))
+    decoded = subprocess.run(
+        ["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True
+    )
+
+    assert decoded.stdout.strip() == "26000010000010001004"
