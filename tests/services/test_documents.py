@@ -5,6 +5,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import segno
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -19,7 +20,7 @@ from tests.factories_scheduling import (
     register,
 )
 from xcert_app.clock import beijing
-from xcert_app.documents import fonts, tickets
+from xcert_app.documents import fonts, qr, tickets
 from xcert_app.models.accounts import Role, StaffMember
 from xcert_app.models.scheduling import Arrangement
 from xcert_app.services import exam_documents, exam_views, scheduling
@@ -433,3 +434,21 @@ def test_ticket_qr_code_decodes_to_ticket_number(tmp_path):
     )
 
     assert decoded.stdout.strip() == "26000010000010001004"
+
+
+def test_digit_qr_encoder_matches_segno():
+    numbers = [f"{value:020d}" for value in range(0, 10**20, 10**20 // 97)]
+    numbers += ["26000120003456789057", "0", "12345", "9" * 34]
+
+    for number in numbers:
+        reference = segno.make(
+            number, error="m", micro=False, mask=0, boost_error=False
+        )
+        assert [bytes(row) for row in qr.matrix(number)] == [
+            bytes(row) for row in reference.matrix
+        ], number
+
+
+def test_digit_qr_encoder_rejects_other_text():
+    with pytest.raises(ValueError):
+        qr.matrix("K202005226994")
