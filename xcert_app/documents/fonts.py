@@ -60,6 +60,7 @@ def describe(chars: list[str]) -> str:
     return "、".join(f"{char}（U+{ord(char):04X}）" for char in chars)
 
 
+@functools.lru_cache(maxsize=8192)
 def needs_fallback(text: str) -> bool:
     """Tell whether ``text`` has a character only the rare-character font draws."""
     main = _cmap(MAIN_FONT)
@@ -102,8 +103,21 @@ def _use(pdf: FPDF, family: str, size: float) -> None:
 
 
 def _width(pdf: FPDF, family: str, text: str, size: float) -> float:
-    font = pdf.fonts[family.lower()]
-    return sum(font.cw[ord(char)] for char in text) * size * 0.001 / pdf.k
+    key = (family, text)
+    units = _EM_UNITS.get(key)
+    if units is None:
+        widths = pdf.fonts[family.lower()].cw
+        units = sum(widths[ord(char)] for char in text)
+        if len(_EM_UNITS) > 50_000:
+            _EM_UNITS.clear()
+        _EM_UNITS[key] = units
+    return units * size * 0.001 / pdf.k
+
+
+# Widths in font units by (family, text). Each family is always loaded from the same
+# file, so a sum stays valid across documents; school, subject and site names repeat
+# on every page of a batch.
+_EM_UNITS: dict[tuple[str, str], int] = {}
 
 
 def text_width(pdf: FPDF, text: str, size: float) -> float:

@@ -123,20 +123,29 @@ def _format_positions() -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     return first, second
 
 
+@functools.cache
+def _placement() -> tuple[tuple[bytes, ...], tuple[tuple[int, int, int], ...]]:
+    """Return the template rows with format bits set, and (row, column, mask bit)."""
+    grid, positions = _template()
+    rows = [bytearray(0 if cell is None else cell for cell in row) for row in grid]
+    for copy in _format_positions():
+        for (row, column), bit in zip(copy, FORMAT_BITS, strict=True):
+            rows[row][column] = 1 if bit == "1" else 0
+    # Mask pattern 0 darkens modules where row + column is even.
+    slots = tuple((row, column, 1 - (row + column) % 2) for row, column in positions)
+    return tuple(bytes(row) for row in rows), slots
+
+
 def matrix(digits: str) -> list[bytearray]:
     """Return the 21 × 21 module matrix of ``digits`` (1 = dark), without quiet zone."""
     if not digits.isdigit() or not digits.isascii() or len(digits) > MAX_DIGITS:
         raise ValueError(f"only 1 to {MAX_DIGITS} ASCII digits fit: {digits!r}")
-    grid, positions = _template()
-    result = [bytearray(0 if cell is None else cell for cell in row) for row in grid]
+    template, slots = _placement()
+    result = [bytearray(row) for row in template]
     data = _data_codewords(digits)
-    bits = "".join(format(word, "08b") for word in data + _error_codewords(data))
-    for (row, column), bit in zip(positions, bits, strict=True):
-        dark = bit == "1"
-        if (row + column) % 2 == 0:
-            dark = not dark
-        result[row][column] = 1 if dark else 0
-    for copy in _format_positions():
-        for (row, column), bit in zip(copy, FORMAT_BITS, strict=True):
-            result[row][column] = 1 if bit == "1" else 0
+    bits = int.from_bytes(bytes(data + _error_codewords(data)), "big")
+    shift = len(slots) - 1
+    for row, column, mask in slots:
+        result[row][column] = ((bits >> shift) & 1) ^ mask
+        shift -= 1
     return result
