@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 import segno
 from fpdf import FPDF
-from PIL import Image, ImageOps
 
 from xcert_app.documents import fonts, qr
 
@@ -130,25 +129,47 @@ class _Builder:
         return Document(bytes(self.pdf.output()), pages, self.problems)
 
 
-def _qr_image(text: str) -> Image.Image:
-    """Return the QR code of ``text`` as a grey image, 2 px per module.
-
-    Ticket numbers go through the fast digits-only encoder in ``qr``; anything else
-    through segno. A grey image is stored with Flate, which fpdf2 writes much faster
-    than the CCITT transcoding it applies to 1-bit images.
-    """
+def _qr_rows(text: str) -> list[bytearray]:
+    """Return the QR modules of ``text`` (1 = dark) with a 2-module quiet zone."""
     if text.isascii() and text.isdigit() and len(text) <= qr.MAX_DIGITS:
         rows = qr.matrix(text)
     else:
         rows = segno.make(text, error="m", micro=False, boost_error=False).matrix
+    side = len(rows) + 4
+    blank = bytearray(side)
+    return (
+        [blank, blank]
+        + [bytearray(2) + row + bytearray(2) for row in rows]
+        + [
+            blank,
+            blank,
+        ]
+    )
+
+
+def _draw_qr(pdf: FPDF, text: str, x: float, y: float, size: float) -> None:
+    """Draw the QR code of ``text`` as an inline 1-bit image, ``size`` mm square.
+
+    An inline image lives in the page's content stream, so it costs neither an
+    image object nor fpdf2's image pipeline. ``/Interpolate false`` asks viewers
+    not to smooth the modules when scaling, and ASCIIHex keeps the data free of
+    bytes that could end the image early.
+    """
+    rows = _qr_rows(text)
     side = len(rows)
-    pixels = b"".join(rows).translate(_DARK_TO_BLACK)
-    image = Image.frombytes("L", (side, side), pixels)
-    image = ImageOps.expand(image, border=2, fill=255)
-    return image.resize(((side + 4) * 2,) * 2, Image.Resampling.NEAREST)
-
-
-_DARK_TO_BLACK = bytes([255, 0] + [0] * 254)
+    packed = b"".join(
+        int(
+            "".join("0" if dark else "1" for dark in row).ljust(-(-side // 8) * 8, "1"),
+            2,
+        ).to_bytes(-(-side // 8), "big")
+        for row in rows
+    )
+    k = pdf.k
+    pdf._out(
+        f"q {size * k:.2f} 0 0 {size * k:.2f} {x * k:.2f} {(pdf.h - y - size) * k:.2f} cm "
+        f"BI /W {side} /H {side} /BPC 1 /CS /G /I false /F /AHx ID "
+        f"{packed.hex()}> EI Q"
+    )
 
 
 def _photo(pdf: FPDF, photo: bytes | None, x: float, y: float, w: float, h: float):
@@ -242,7 +263,7 @@ def _ticket_page(builder: "_Builder", item: TicketItem, plan_name: str) -> None:
             minimum=6,
         )
     _photo(pdf, item.photo, _PHOTO_X, _TOP, 30, 40)
-    pdf.image(_qr_image(item.ticket_number), x=_PHOTO_X, y=_TOP + 46, w=30, h=30)
+    _draw_qr(pdf, item.ticket_number, _PHOTO_X, _TOP + 46, 30)
 
 
 def _door_label_page(pdf: FPDF, room: RoomSheet) -> None:
