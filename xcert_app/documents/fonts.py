@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.enums import PDFResourceType
 
 from xcert_app.settings import PROJECT_ROOT
 
@@ -193,3 +194,36 @@ def draw_fitted(
             line += char
     if line:
         draw_text(pdf, x, y, line, fitted)
+
+
+def draw_fitted_many(
+    pdf: FPDF, entries: list[tuple[float, float, str, float, float, float]]
+) -> None:
+    """Draw several (x, y, text, width, size, minimum) fields as ``draw_fitted`` does.
+
+    Fields in the main font that fit on one line go out as one block of text
+    operators, which skips fpdf2's per-call work on pages printed by the thousand.
+    This relies on fpdf2 2.8's ``_out`` and page resource catalogue, so check it
+    when upgrading fpdf2. Other fields take the ``draw_fitted`` path.
+    """
+    font = pdf.fonts[MAIN.lower()]
+    k, height = pdf.k, pdf.h
+    operators = []
+    for x, y, text, width, size, minimum in entries:
+        if needs_fallback(text):
+            draw_fitted(pdf, x, y, text, width=width, size=size, minimum=minimum)
+            continue
+        natural = _width(pdf, MAIN, text, size)
+        fitted = size if natural <= width else fit_size(pdf, text, width, size, minimum)
+        if natural * fitted / size > width:
+            draw_fitted(pdf, x, y, text, width=width, size=size, minimum=minimum)
+            continue
+        operators.append(
+            f"BT /F{font.i} {fitted:.2f} Tf {x * k:.2f} {(height - y) * k:.2f} Td "
+            f"{font.encode_text(text)} ET"
+        )
+    if operators:
+        pdf._resource_catalog.add(PDFResourceType.FONT, font.i, pdf.page)
+        pdf._out("\n".join(operators))
+        # The block changed the font in the content stream behind fpdf2's back.
+        pdf.current_font_is_set_on_page = False

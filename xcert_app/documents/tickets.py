@@ -252,16 +252,20 @@ def _ticket_page(builder: "_Builder", item: TicketItem, plan_name: str) -> None:
         f"{item.room_name}    座位号 {item.seat_number}",
         item.room_address,
     )
-    for index, value in enumerate(values):
-        fonts.draw_fitted(
-            pdf,
-            MARGIN + _LABEL_WIDTH + 2,
-            _TOP + index * _ROW_HEIGHT + 6.5,
-            value,
-            width=_VALUE_WIDTH - 4,
-            size=11,
-            minimum=6,
-        )
+    fonts.draw_fitted_many(
+        pdf,
+        [
+            (
+                MARGIN + _LABEL_WIDTH + 2,
+                _TOP + index * _ROW_HEIGHT + 6.5,
+                value,
+                _VALUE_WIDTH - 4,
+                11,
+                6,
+            )
+            for index, value in enumerate(values)
+        ],
+    )
     _photo(pdf, item.photo, _PHOTO_X, _TOP, 30, 40)
     _draw_qr(pdf, item.ticket_number, _PHOTO_X, _TOP + 46, 30)
 
