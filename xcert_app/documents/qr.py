@@ -131,7 +131,7 @@ def _placement() -> tuple[tuple[bytes, ...], tuple[tuple[int, int, int], ...]]:
     for copy in _format_positions():
         for (row, column), bit in zip(copy, FORMAT_BITS, strict=True):
             rows[row][column] = 1 if bit == "1" else 0
-    # Mask pattern 0 darkens modules where row + column is even.
+    # Mask pattern 0 inverts the data modules where row + column is even.
     slots = tuple((row, column, 1 - (row + column) % 2) for row, column in positions)
     return tuple(bytes(row) for row in rows), slots
 
@@ -139,7 +139,9 @@ def _placement() -> tuple[tuple[bytes, ...], tuple[tuple[int, int, int], ...]]:
 def matrix(digits: str) -> list[bytearray]:
     """Return the 21 × 21 module matrix of ``digits`` (1 = dark), without quiet zone."""
     if not digits.isdigit() or not digits.isascii() or len(digits) > MAX_DIGITS:
-        raise ValueError(f"only 1 to {MAX_DIGITS} ASCII digits fit: {digits!r}")
+        raise ValueError(
+            f"invalid input {digits!r}: this encoder takes 1 to {MAX_DIGITS} ASCII digits"
+        )
     template, slots = _placement()
     result = [bytearray(row) for row in template]
     data = _data_codewords(digits)
