@@ -45,6 +45,11 @@ def _printable(char: str) -> bool:
 
 def missing_characters(text: str) -> list[str]:
     """Return the characters of ``text`` that no shipped font can draw, in order."""
+    return list(_missing(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _missing(text: str) -> tuple[str, ...]:
     main = _cmap(MAIN_FONT)
     missing: list[str] = []
     for char in text:
@@ -53,7 +58,7 @@ def missing_characters(text: str) -> list[str]:
             continue
         if code not in _cmap(FALLBACK_FONT):
             missing.append(char)
-    return missing
+    return tuple(missing)
 
 
 def describe(chars: list[str]) -> str:

@@ -147,6 +147,9 @@ def _qr_rows(text: str) -> list[bytearray]:
     )
 
 
+_MODULE_BITS = bytes.maketrans(b"\x00\x01", b"10")
+
+
 def _draw_qr(pdf: FPDF, text: str, x: float, y: float, size: float) -> None:
     """Draw the QR code of ``text`` as an inline 1-bit image, ``size`` mm square.
 
@@ -157,11 +160,13 @@ def _draw_qr(pdf: FPDF, text: str, x: float, y: float, size: float) -> None:
     """
     rows = _qr_rows(text)
     side = len(rows)
+    row_bytes = -(-side // 8)
+    padding = row_bytes * 8 - side
+    # In a DeviceGray 1-bit image a set bit is white, so dark modules become "0".
     packed = b"".join(
-        int(
-            "".join("0" if dark else "1" for dark in row).ljust(-(-side // 8) * 8, "1"),
-            2,
-        ).to_bytes(-(-side // 8), "big")
+        (
+            (int(row.translate(_MODULE_BITS), 2) << padding) | ((1 << padding) - 1)
+        ).to_bytes(row_bytes, "big")
         for row in rows
     )
     k = pdf.k
