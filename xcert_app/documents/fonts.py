@@ -24,9 +24,16 @@ MAIN = "NotoSansSC"
 FALLBACK = "BabelStoneHan"
 
 
-@functools.cache
+# Code points each font maps, by file. new_pdf fills the main font's entry from the
+# font fpdf2 has just parsed, which spares a second parse with fontTools.
+_CMAPS: dict[Path, frozenset[int]] = {}
+
+
 def _cmap(path: Path) -> frozenset[int]:
-    return frozenset(TTFont(str(path), lazy=True).getBestCmap())
+    cmap = _CMAPS.get(path)
+    if cmap is None:
+        cmap = _CMAPS[path] = frozenset(TTFont(str(path), lazy=True).getBestCmap())
+    return cmap
 
 
 def main_covers(char: str) -> bool:
@@ -79,6 +86,8 @@ def new_pdf() -> FPDF:
     pdf.set_auto_page_break(False)
     pdf.set_margins(15, 15, 15)
     pdf.add_font(MAIN, fname=str(MAIN_FONT))
+    if MAIN_FONT not in _CMAPS:
+        _CMAPS[MAIN_FONT] = frozenset(pdf.fonts[MAIN.lower()].cmap)
     pdf.set_font(MAIN, size=11)
     pdf.set_creator("xcert")
     return pdf
