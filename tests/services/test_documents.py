@@ -1,8 +1,11 @@
 import io
+import shutil
+import subprocess
 from pathlib import Path
 
 import openpyxl
 import pytest
+import segno
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -17,7 +20,7 @@ from tests.factories_scheduling import (
     register,
 )
 from xcert_app.clock import beijing
-from xcert_app.documents import fonts, tickets
+from xcert_app.documents import fonts, qr, tickets
 from xcert_app.models.accounts import Role, StaffMember
 from xcert_app.models.scheduling import Arrangement
 from xcert_app.services import exam_documents, exam_views, scheduling
@@ -412,3 +415,54 @@ def test_school_cannot_open_an_unpublished_plan(session, scheduled):
         exam_views.visible_plan(session, actor=setup.org_actor, plan_id=setup.plan.id)
         is setup.plan
     )
+
+
+@pytest.mark.skipif(
+    not (shutil.which("zbarimg") and shutil.which("pdftoppm")),
+    reason="needs zbarimg (zbar-tools) and pdftoppm (poppler-utils)",
+)
+def test_ticket_qr_code_decodes_to_ticket_number(tmp_path):
+    item = tickets.TicketItem(
+        candidate_name="张三",
+        masked_id="110101*****1233",
+        ticket_number="26000010000010001004",
+        school_name="测试学院",
+        subject_label="000001 基础考核（机考）",
+        certificate_label="物流管理 初级",
+        session_label="2026-12-22 09:00~11:00",
+        site_name="测试站点",
+        room_name="1号机房",
+        room_address="测试路1号",
+        seat_number=4,
+    )
+    pdf_path = tmp_path / "ticket.pdf"
+    pdf_path.write_bytes(tickets.render_tickets([item], plan_name="测试计划").data)
+
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", str(pdf_path), str(tmp_path / "page")],
+        check=True,
+    )
+    image = next(tmp_path.glob("page*.png"))
+    decoded = subprocess.run(
+        ["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True
+    )
+
+    assert decoded.stdout.strip() == "26000010000010001004"
+
+
+def test_digit_qr_encoder_matches_segno():
+    numbers = [f"{value:020d}" for value in range(0, 10**20, 10**20 // 97)]
+    numbers += ["26000120003456789057", "0", "12345", "9" * 34]
+
+    for number in numbers:
+        reference = segno.make(
+            number, error="m", micro=False, mask=0, boost_error=False
+        )
+        assert [bytes(row) for row in qr.matrix(number)] == [
+            bytes(row) for row in reference.matrix
+        ], number
+
+
+def test_digit_qr_encoder_rejects_other_text():
+    with pytest.raises(ValueError):
+        qr.matrix("K202005226994")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.enums import PDFResourceType
 
 from xcert_app.settings import PROJECT_ROOT
 
@@ -23,9 +24,16 @@ MAIN = "NotoSansSC"
 FALLBACK = "BabelStoneHan"
 
 
-@functools.cache
+# Code points each font maps, by file. new_pdf fills the main font's entry from the
+# font fpdf2 has just parsed, which spares a second parse with fontTools.
+_CMAPS: dict[Path, frozenset[int]] = {}
+
+
 def _cmap(path: Path) -> frozenset[int]:
-    return frozenset(TTFont(str(path), lazy=True).getBestCmap())
+    cmap = _CMAPS.get(path)
+    if cmap is None:
+        cmap = _CMAPS[path] = frozenset(TTFont(str(path), lazy=True).getBestCmap())
+    return cmap
 
 
 def main_covers(char: str) -> bool:
@@ -44,6 +52,11 @@ def _printable(char: str) -> bool:
 
 def missing_characters(text: str) -> list[str]:
     """Return the characters of ``text`` that no shipped font can draw, in order."""
+    return list(_missing(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _missing(text: str) -> tuple[str, ...]:
     main = _cmap(MAIN_FONT)
     missing: list[str] = []
     for char in text:
@@ -52,7 +65,7 @@ def missing_characters(text: str) -> list[str]:
             continue
         if code not in _cmap(FALLBACK_FONT):
             missing.append(char)
-    return missing
+    return tuple(missing)
 
 
 def describe(chars: list[str]) -> str:
@@ -60,6 +73,7 @@ def describe(chars: list[str]) -> str:
     return "、".join(f"{char}（U+{ord(char):04X}）" for char in chars)
 
 
+@functools.lru_cache(maxsize=8192)
 def needs_fallback(text: str) -> bool:
     """Tell whether ``text`` has a character only the rare-character font draws."""
     main = _cmap(MAIN_FONT)
@@ -72,6 +86,8 @@ def new_pdf() -> FPDF:
     pdf.set_auto_page_break(False)
     pdf.set_margins(15, 15, 15)
     pdf.add_font(MAIN, fname=str(MAIN_FONT))
+    if MAIN_FONT not in _CMAPS:
+        _CMAPS[MAIN_FONT] = frozenset(pdf.fonts[MAIN.lower()].cmap)
     pdf.set_font(MAIN, size=11)
     pdf.set_creator("xcert")
     return pdf
@@ -102,8 +118,21 @@ def _use(pdf: FPDF, family: str, size: float) -> None:
 
 
 def _width(pdf: FPDF, family: str, text: str, size: float) -> float:
-    font = pdf.fonts[family.lower()]
-    return sum(font.cw[ord(char)] for char in text) * size * 0.001 / pdf.k
+    key = (family, text)
+    units = _EM_UNITS.get(key)
+    if units is None:
+        widths = pdf.fonts[family.lower()].cw
+        units = sum(widths[ord(char)] for char in text)
+        if len(_EM_UNITS) > 50_000:
+            _EM_UNITS.clear()
+        _EM_UNITS[key] = units
+    return units * size * 0.001 / pdf.k
+
+
+# Widths in font units by (family, text). Each family is always loaded from the same
+# file, so a sum stays valid across documents; school, subject and site names repeat
+# on every page of a batch.
+_EM_UNITS: dict[tuple[str, str], int] = {}
 
 
 def text_width(pdf: FPDF, text: str, size: float) -> float:
@@ -160,8 +189,12 @@ def draw_fitted(
     The size goes down to ``minimum``; text still too wide at that size wraps onto
     further lines below ``y``.
     """
+    natural = text_width(pdf, text, size)
+    if natural <= width:
+        draw_text(pdf, x, y, text, size)
+        return
     fitted = fit_size(pdf, text, width, size, minimum)
-    if text_width(pdf, text, fitted) <= width:
+    if natural * fitted / size <= width:
         draw_text(pdf, x, y, text, fitted)
         return
     line = ""
@@ -175,3 +208,36 @@ def draw_fitted(
             line += char
     if line:
         draw_text(pdf, x, y, line, fitted)
+
+
+def draw_fitted_many(
+    pdf: FPDF, entries: list[tuple[float, float, str, float, float, float]]
+) -> None:
+    """Draw several (x, y, text, width, size, minimum) fields as ``draw_fitted`` does.
+
+    Fields in the main font that fit on one line go out as one block of text
+    operators, which skips fpdf2's per-call work on pages printed by the thousand.
+    This relies on fpdf2 2.8's ``_out`` and page resource catalogue, so check it
+    when upgrading fpdf2. Other fields take the ``draw_fitted`` path.
+    """
+    font = pdf.fonts[MAIN.lower()]
+    k, height = pdf.k, pdf.h
+    operators = []
+    for x, y, text, width, size, minimum in entries:
+        if needs_fallback(text):
+            draw_fitted(pdf, x, y, text, width=width, size=size, minimum=minimum)
+            continue
+        natural = _width(pdf, MAIN, text, size)
+        fitted = size if natural <= width else fit_size(pdf, text, width, size, minimum)
+        if natural * fitted / size > width:
+            draw_fitted(pdf, x, y, text, width=width, size=size, minimum=minimum)
+            continue
+        operators.append(
+            f"BT /F{font.i} {fitted:.2f} Tf {x * k:.2f} {(height - y) * k:.2f} Td "
+            f"{font.encode_text(text)} ET"
+        )
+    if operators:
+        pdf._resource_catalog.add(PDFResourceType.FONT, font.i, pdf.page)
+        pdf._out("\n".join(operators))
+        # The block changed the font in the content stream behind fpdf2's back.
+        pdf.current_font_is_set_on_page = False

@@ -218,20 +218,26 @@ class _Inputs:
     multi_candidates: bool
 
 
-def _load_inputs(session: Session, plan: ExamPlan) -> _Inputs:
+def _eligible(session: Session, plan: ExamPlan):
+    """Return the SQL condition for registrations the run must seat."""
     org = session.get(Organisation, plan.org_id)
-    wanted = [RegistrationStatus.PAID, RegistrationStatus.SCHEDULED]
+    condition = Registration.plan_id == plan.id
+    if org is not None and org.requires_payment:
+        paid = [RegistrationStatus.PAID, RegistrationStatus.SCHEDULED]
+        condition = condition & (
+            Registration.status.in_(paid) | Registration.paid_at.is_not(None)
+        )
+    return condition
+
+
+def _load_inputs(session: Session, plan: ExamPlan) -> _Inputs:
     query = select(
         Registration.id,
         Registration.candidate_id,
         Registration.school_id,
         Registration.plan_subject_id,
         Registration.certificate_level_id,
-    ).where(Registration.plan_id == plan.id)
-    if org is not None and org.requires_payment:
-        query = query.where(
-            Registration.status.in_(wanted) | Registration.paid_at.is_not(None)
-        )
+    ).where(_eligible(session, plan))
     registrations = [tuple(row) for row in session.execute(query)]
 
     subject_of = {
@@ -684,17 +690,14 @@ def _write(session: Session, plan: ExamPlan, planner: _Planner) -> None:
     ]
     _insert_arrangements(session, rows, now)
 
+    # A run writes only when it seated every eligible registration, so they all
+    # become scheduled without looking them up in the arrangements.
     connection = session.connection()
     connection.execute(
         update(Registration)
         .where(
-            Registration.plan_id == plan.id,
+            _eligible(session, plan),
             Registration.status != RegistrationStatus.SCHEDULED,
-            Registration.id.in_(
-                select(Arrangement.registration_id).where(
-                    Arrangement.plan_id == plan.id
-                )
-            ),
         )
         .values(status=RegistrationStatus.SCHEDULED)
     )
@@ -752,9 +755,13 @@ def _insert_arrangements(session: Session, rows: list[tuple], now: datetime) -> 
     more than the insert itself at 100,000 rows; the timestamp is bound once here.
     """
     connection = session.connection()
-    stamp = Arrangement.__table__.c.created_at.type.process_bind_param(
-        now, connection.dialect
-    )
+    # Convert the one timestamp through the column type and the driver's own
+    # processor once, so SQLite does not format a datetime for every row.
+    column_type = Arrangement.__table__.c.created_at.type
+    stamp = column_type.process_bind_param(now, connection.dialect)
+    driver_processor = column_type.impl.bind_processor(connection.dialect)
+    if driver_processor is not None:
+        stamp = driver_processor(stamp)
     table = Arrangement.__tablename__
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     statement = (
