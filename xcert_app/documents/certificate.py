@@ -1,25 +1,19 @@
 """The electronic certificate: an A4 PDF with the holder's details, the school's seal and a
 QR code that opens the public verification page for its number."""
 
-import functools
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlencode
 
 import segno
-from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from PIL import Image
 
-from xcert_app.settings import PROJECT_ROOT, settings
+from xcert_app.documents import fonts
+from xcert_app.settings import settings
 
-FONT_FAMILY = "cjk"
-BUNDLED_FONT = PROJECT_ROOT / "assets" / "fonts" / "NotoSansSC-Regular.ttf"
-SYSTEM_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-# Face order inside Debian's NotoSansCJK-Regular.ttc: JP, KR, SC, TC, HK, then Mono faces.
-SYSTEM_FONT_SC_FACE = 2
+FONT_FAMILY = fonts.MAIN
 
 
 class MissingGlyph(ValueError):
@@ -42,30 +36,11 @@ class CertificateContent:
     seal: bytes | None = None
 
 
-def cjk_font_path() -> tuple[Path, int]:
-    """Return the CJK font file and the face index inside it (0 for a single-face TTF).
-
-    The bundled Noto Sans SC under ``assets/fonts`` is used when present; otherwise
-    the Simplified Chinese face of Debian's ``fonts-noto-cjk``.
-    """
-    if BUNDLED_FONT.exists():
-        return BUNDLED_FONT, 0
-    return SYSTEM_FONT, SYSTEM_FONT_SC_FACE
-
-
-@functools.cache
-def _covered_code_points() -> frozenset[int]:
-    path, face = cjk_font_path()
-    font = TTFont(path, fontNumber=face, lazy=True)
-    return frozenset(font.getBestCmap())
-
-
 def check_glyphs(text: str) -> None:
-    """Raise ``MissingGlyph`` naming the first character the font cannot draw."""
-    covered = _covered_code_points()
-    for character in text:
-        if not character.isspace() and ord(character) not in covered:
-            raise MissingGlyph(character)
+    """Raise ``MissingGlyph`` naming the first character no shipped font can draw."""
+    missing = fonts.missing_characters(text)
+    if missing:
+        raise MissingGlyph(missing[0])
 
 
 def verification_url(certificate_number: str) -> str:
@@ -81,10 +56,13 @@ def _qr_image(url: str) -> Image.Image:
     return Image.open(io.BytesIO(buffer.getvalue())).convert("L")
 
 
-def _new_document() -> FPDF:
+def _new_document(contents: list["CertificateContent"]) -> FPDF:
+    """Start a PDF with Noto Sans SC, and the rare-character font when a text needs it."""
     pdf = FPDF(format="A4", unit="mm")
-    path, face = cjk_font_path()
-    pdf.add_font(FONT_FAMILY, fname=str(path), collection_font_number=face)
+    fonts.add_font(pdf, fonts.MAIN, fonts.MAIN_FONT)
+    if any(fonts.needs_fallback(_printed_text(content)) for content in contents):
+        fonts.ensure_fallback(pdf)
+        pdf.set_fallback_fonts([fonts.FALLBACK])
     pdf.set_auto_page_break(False)
     pdf.set_creator("xcert")
     return pdf
@@ -154,9 +132,8 @@ def _draw_page(pdf: FPDF, content: CertificateContent) -> None:
     pdf.cell(50, 6, "扫码查验证书真伪", align="C")
 
 
-def check_content(content: CertificateContent) -> None:
-    """Raise ``MissingGlyph`` if any printed text has a character the font lacks."""
-    check_glyphs(
+def _printed_text(content: CertificateContent) -> str:
+    return (
         content.holder_name
         + content.certificate_name
         + content.organisation_name
@@ -164,10 +141,15 @@ def check_content(content: CertificateContent) -> None:
     )
 
 
+def check_content(content: CertificateContent) -> None:
+    """Raise ``MissingGlyph`` if any printed text has a character no font draws."""
+    check_glyphs(_printed_text(content))
+
+
 def render_certificate(content: CertificateContent) -> bytes:
     """Return one certificate as PDF bytes; raise ``MissingGlyph`` for undrawable text."""
     check_content(content)
-    pdf = _new_document()
+    pdf = _new_document([content])
     _draw_page(pdf, content)
     return bytes(pdf.output())
 
@@ -182,7 +164,7 @@ def render_certificates(
     """
     for content in contents:
         check_content(content)
-    pdf = _new_document()
+    pdf = _new_document(contents)
     for index, content in enumerate(contents, start=1):
         _draw_page(pdf, content)
         if on_page:

@@ -7,13 +7,16 @@ that Noto Sans SC lacks, CJK Extension B (U+20000..U+2A6DF) among them. fpdf2 em
 only the glyphs a document uses.
 """
 
+import copy
 import functools
+import threading
 import unicodedata
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import PDFResourceType
+from fpdf.fonts import SubsetMap
 
 from xcert_app.settings import PROJECT_ROOT
 
@@ -80,22 +83,55 @@ def needs_fallback(text: str) -> bool:
     return any(ord(char) not in main and _printable(char) for char in text)
 
 
+# Fonts parsed once per process, with their glyph order, by fpdf2 font key.
+_parsed_fonts: dict[str, tuple] = {}
+_parsed_fonts_lock = threading.Lock()
+
+
+def add_font(pdf: FPDF, family: str, path: Path) -> None:
+    """Add a TTF font to ``pdf`` from a parsed copy kept for the whole process.
+
+    fpdf2 parses the whole font on every ``add_font`` (about a second for Noto Sans
+    SC on the development machine), yet the metrics are the same for every
+    document. So the parsed font is shallow-copied with its own glyph subset, and
+    given a fresh, lazily read fontTools ``TTFont`` (writing a PDF subsets that
+    object in place) that reuses the glyph order worked out once.
+    """
+    key = family.lower()
+    if key in pdf.fonts:
+        return
+    with _parsed_fonts_lock:
+        parsed = _parsed_fonts.get(key)
+        if parsed is None:
+            loader = FPDF()
+            loader.add_font(family, fname=str(path))
+            parsed = loader.fonts[key]
+            _parsed_fonts[key] = (parsed, tuple(parsed.ttfont.getGlyphOrder()))
+            _CMAPS.setdefault(path, frozenset(parsed.cmap))
+        parsed, glyph_order = _parsed_fonts[key]
+    font = copy.copy(parsed)
+    font.subset = SubsetMap(font)
+    font.missing_glyphs = []
+    font.ttfont = TTFont(str(path), recalcTimestamp=False, lazy=True)
+    font.ttfont.setGlyphOrder(list(glyph_order))
+    font.i = len(pdf.fonts) + 1
+    pdf.fonts[key] = font
+
+
 def new_pdf() -> FPDF:
     """Return an A4 portrait PDF with the main font set; the fallback loads on demand."""
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(15, 15, 15)
-    pdf.add_font(MAIN, fname=str(MAIN_FONT))
-    if MAIN_FONT not in _CMAPS:
-        _CMAPS[MAIN_FONT] = frozenset(pdf.fonts[MAIN.lower()].cmap)
+    add_font(pdf, MAIN, MAIN_FONT)
     pdf.set_font(MAIN, size=11)
     pdf.set_creator("xcert")
     return pdf
 
 
-def _ensure_fallback(pdf: FPDF) -> None:
-    if FALLBACK.lower() not in pdf.fonts:
-        pdf.add_font(FALLBACK, fname=str(FALLBACK_FONT))
+def ensure_fallback(pdf: FPDF) -> None:
+    """Add the rare-character font to ``pdf`` unless it is there already."""
+    add_font(pdf, FALLBACK, FALLBACK_FONT)
 
 
 def _runs(text: str) -> list[tuple[str, str]]:
@@ -139,7 +175,7 @@ def text_width(pdf: FPDF, text: str, size: float) -> float:
     """Return the width of ``text`` in mm at ``size`` pt, across both fonts."""
     if not needs_fallback(text):
         return _width(pdf, MAIN, text, size)
-    _ensure_fallback(pdf)
+    ensure_fallback(pdf)
     return sum(_width(pdf, family, piece, size) for family, piece in _runs(text))
 
 
@@ -154,7 +190,7 @@ def draw_text(pdf: FPDF, x: float, y: float, text: str, size: float) -> float:
         _use(pdf, MAIN, size)
         pdf.text(x, y, text)
         return _width(pdf, MAIN, text, size)
-    _ensure_fallback(pdf)
+    ensure_fallback(pdf)
     start = x
     for family, piece in _runs(text):
         _use(pdf, family, size)
