@@ -48,10 +48,102 @@ class Benchmark:
 
 
 # Modules under tests/ that define BENCHMARKS: list[Benchmark].
-BENCH_MODULES = [
-    "tests.bench_candidates",
-    "tests.bench_scheduling",
-    "tests.bench_load",
+BENCH_MODULES = ["tests.bench_load"]
+
+
+def _peak_memory_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _import() -> Measurement:
+    from tests import bench_candidates
+
+    baseline, ours = bench_candidates.bench_import(10_000)
+    peak = _peak_memory_mb()
+    return Measurement(
+        "10,000 rows: ≤ 0.5 × openpyxl read-only read; peak < 300 MB",
+        baseline,
+        ours,
+        ours <= 0.5 * baseline and peak < 300,
+        note=f"peak memory {peak:.0f} MB",
+    )
+
+
+def _photos() -> Measurement:
+    from tests import bench_candidates
+
+    baseline, ours = bench_candidates.bench_photos(10_000)
+    return Measurement(
+        "10,000 photos: ≤ 1.5 × Pillow decoding them",
+        baseline,
+        ours,
+        ours <= 1.5 * baseline,
+    )
+
+
+def _grid() -> Measurement:
+    from tests import bench_candidates
+
+    budget, slowest = bench_candidates.bench_grid(200_000)
+    return Measurement(
+        "200,000 candidates: slowest page/sort/filter < 100 ms",
+        None,
+        slowest,
+        slowest < budget,
+    )
+
+
+_schedule_100k: list[float] = []
+
+
+def _schedule(registrations: int) -> Callable[[], Measurement]:
+    def run() -> Measurement:
+        from tests import bench_scheduling
+
+        baseline, ours = bench_scheduling.bench_schedule(registrations, 500)
+        if registrations == 100_000:
+            _schedule_100k.append(ours)
+            return Measurement(
+                "100,000 over 500 rooms < 2 s (baseline: I/O only)",
+                baseline,
+                ours,
+                ours < 2.0,
+            )
+        limit = 2.2 * _schedule_100k[-1] if _schedule_100k else 4.4
+        return Measurement(
+            f"200,000 ≤ 2.2 × the 100,000 run ({limit:.2f} s)",
+            baseline,
+            ours,
+            ours <= limit,
+        )
+
+    return run
+
+
+def _tickets() -> Measurement:
+    from tests import bench_scheduling
+
+    baseline, ours = bench_scheduling.bench_tickets(5_000)
+    sizes = bench_scheduling.last_ticket_sizes
+    size_ratio = sizes["ours"] / sizes["baseline"]
+    return Measurement(
+        "5,000 tickets: ≤ 1.5 × fpdf2 one line + photo; file ≤ 1.2 ×",
+        baseline,
+        ours,
+        ours <= 1.5 * baseline and size_ratio <= 1.2,
+        note=f"file size ratio {size_ratio:.2f}",
+    )
+
+
+BUILT_IN = [
+    Benchmark("candidate import", _import),
+    Benchmark("photo archive", _photos),
+    Benchmark("candidate grid", _grid),
+    Benchmark("scheduling 100k", _schedule(100_000)),
+    Benchmark("scheduling 200k", _schedule(200_000)),
+    Benchmark("admission tickets", _tickets),
 ]
 
 
@@ -63,7 +155,7 @@ def timed(function: Callable, *args, **kwargs) -> tuple[float, object]:
 
 
 def collect(selected: list[str]) -> list[Benchmark]:
-    benchmarks = []
+    benchmarks = list(BUILT_IN)
     for name in BENCH_MODULES:
         try:
             module = importlib.import_module(name)

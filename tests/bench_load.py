@@ -8,6 +8,7 @@ own login token; the benchmark counts errors and reports the 95th percentile.
 import asyncio
 import contextlib
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -149,6 +150,7 @@ def bench_load() -> Measurement:
     }
     environment.pop("REFLEX_REDIS_URL", None)
     reflex = str(Path(sys.executable).with_name("reflex"))
+    log = open(workdir / "backend.log", "wb")  # noqa: SIM115 - closed with the backend
     backend = subprocess.Popen(
         [
             reflex,
@@ -163,8 +165,8 @@ def bench_load() -> Measurement:
         ],
         cwd=PROJECT_ROOT,
         env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
@@ -174,12 +176,17 @@ def bench_load() -> Measurement:
         )
     finally:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(backend.pid, 15)
-        backend.wait(30)
+            os.killpg(backend.pid, signal.SIGTERM)
+        try:
+            backend.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(backend.pid, signal.SIGKILL)
+            backend.wait(10)
+        log.close()
     p95 = statistics.quantiles(latencies, n=20)[18]
     note = f"{len(latencies)} requests, {len(errors)} errors, median {statistics.median(latencies):.2f} s"
     if errors:
-        note += f"; first: {errors[0]}"
+        note += f"; first: {errors[0]}; backend log: {workdir / 'backend.log'}"
     return Measurement(
         target=f"{STUDENTS} students at once: no errors, p95 reported",
         baseline=None,

@@ -10,6 +10,7 @@ in the ``xcert_token`` cookie the web pages set, and checked on every request.
 """
 
 import logging
+import threading
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -79,6 +80,13 @@ async def verify_certificate(request: Request) -> JSONResponse:
     return JSONResponse({"found": True, "certificate": found.as_dict()})
 
 
+# The student endpoints are plain functions, so Starlette runs them in its thread
+# pool and a PDF being drawn never blocks the event loop that serves the pages.
+# Drawing is CPU-bound under the GIL, so a few at a time finish as fast as many,
+# and the rest wait here instead of each holding a database connection.
+_ticket_slots = threading.BoundedSemaphore(4)
+
+
 def _session_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -104,7 +112,7 @@ def _signed_in(session, request: Request) -> Actor:
     return actor
 
 
-async def student_scores(request: Request) -> JSONResponse:
+def student_scores(request: Request) -> JSONResponse:
     try:
         with session_scope() as session:
             rows = candidate_space.scores(session, actor=_signed_in(session, request))
@@ -113,13 +121,13 @@ async def student_scores(request: Request) -> JSONResponse:
     return JSONResponse({"scores": rows})
 
 
-async def student_ticket(request: Request) -> Response:
+def student_ticket(request: Request) -> Response:
     try:
         plan_id = int(request.path_params["plan_id"])
     except ValueError:
         return JSONResponse({"message": "考试计划编号应为数字"}, status_code=400)
     try:
-        with session_scope() as session:
+        with _ticket_slots, session_scope() as session:
             pdf = exam_documents.ticket_pdf_for_candidate(
                 session, actor=_signed_in(session, request), plan_id=plan_id
             )
