@@ -8,7 +8,7 @@ from xcert_app.components.layout import APP_TITLE
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
-from xcert_app.services import accounts, candidate_space, certificates
+from xcert_app.services import accounts, candidate_space, certificates, exam_documents
 from xcert_app.services.errors import ServiceError
 from xcert_app.state import SessionState, shows_service_errors
 
@@ -147,6 +147,18 @@ class StudentSpaceState(SessionState):
                 session, actor=self.require_actor(session), record_id=int(record_id)
             )
         return rx.download(data=pdf, filename=name)
+
+    @rx.event
+    @shows_service_errors
+    def download_ticket(self, plan_id: str):
+        with session_scope() as session:
+            actor = self.require_actor(session)
+            pdf = exam_documents.ticket_pdf_for_candidate(
+                session, actor=actor, plan_id=int(plan_id)
+            )
+        return rx.download(
+            data=pdf, filename=f"准考证_{self.profile.get('name', '')}.pdf"
+        )
 
 
 def _field(label: str, value, on_change, field_id: str, kind: str = "text"):
@@ -331,6 +343,33 @@ def _simple_card(*fields):
     return render
 
 
+def _ticket_card(row) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            *[
+                _line(label, row[key])
+                for key, label in (
+                    ("ticket", "准考证号"),
+                    ("subject", "科目"),
+                    ("time", "考试时间"),
+                    ("site", "考核站点"),
+                    ("room", "考场"),
+                    ("seat", "座位号"),
+                    ("address", "地址"),
+                )
+            ],
+            rx.button(
+                "下载准考证（PDF）",
+                on_click=StudentSpaceState.download_ticket(row["plan_id"]),
+                size="2",
+                id="download-ticket-" + row["ticket"],
+            ),
+            spacing="1",
+        ),
+        width="100%",
+    )
+
+
 @page(
     routes.STUDENT_SPACE,
     "学生个人空间",
@@ -388,15 +427,7 @@ def student_space_page() -> rx.Component:
             "准考证",
             "准考证打印时间内显示考场、座位与考试时间。",
             state.ticket_rows,
-            _simple_card(
-                ("ticket", "准考证号"),
-                ("subject", "科目"),
-                ("time", "考试时间"),
-                ("site", "考核站点"),
-                ("room", "考场"),
-                ("seat", "座位号"),
-                ("address", "地址"),
-            ),
+            _ticket_card,
             "当前不在准考证打印时间内",
             "student-tickets",
         ),

@@ -308,6 +308,7 @@ def tickets(session: Session, *, actor: Actor) -> list[dict[str, str]]:
     return [
         {
             "ticket": arrangement.ticket_number,
+            "plan_id": str(plan.id),
             "plan": plan.name,
             "subject": f"{subject.code} {subject.name}",
             "site": site.name,
