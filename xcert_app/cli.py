@@ -197,7 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.set_defaults(handler=accounts_create)
 
     for module in pkgutil.iter_modules(area_commands.__path__):
-        importlib.import_module(f"{area_commands.__name__}.{module.name}").register(commands)
+        importlib.import_module(f"{area_commands.__name__}.{module.name}").register(
+            commands
+        )
     return parser
 
 

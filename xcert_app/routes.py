@@ -59,4 +59,3 @@ SIGNING = "/issuance/signing"
 VERIFY = "/verify"
 STUDENT_LOGIN = "/student/login"
 STUDENT_SPACE = "/student"
-

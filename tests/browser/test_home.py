@@ -35,3 +35,22 @@ def test_numbers_export_downloads_xlsx(login, page: Page):
     download = download_info.value
     assert download.suggested_filename.startswith("统计_首都师范大学_")
     assert download.suggested_filename.endswith(".xlsx")
+
+
+def test_confirmation_todo_opens_filtered_candidate_grid(
+    demo_db, login, page: Page, app_url
+):
+    from sqlmodel import select
+
+    from xcert_app.models.candidates import Candidate, VerificationStatus
+
+    waiting = demo_db.exec(select(Candidate).order_by(Candidate.id)).first()
+    waiting.verification_status = VerificationStatus.NEEDS_CONFIRMATION
+    demo_db.add(waiting)
+    demo_db.commit()
+
+    login("cnu_admin")
+    page.click("#todo-candidates_confirm")
+    expect(page).to_have_url(f"{app_url}/candidates?status=needs_confirmation")
+    expect(page.locator("#grid-total")).to_have_text("共 1 人")
+    expect(page.locator("#candidate-grid")).to_contain_text(waiting.name)

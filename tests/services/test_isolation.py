@@ -992,7 +992,8 @@ MATRIX: dict[str, Case] = {
     ),
     "score_lists.list_scores": Case(
         lambda s, w, a: (
-            at(22) or score_lists.list_scores(s, actor=a, filters=score_lists.ScoreFilter())
+            at(22)
+            or score_lists.list_scores(s, actor=a, filters=score_lists.ScoreFilter())
         ),
         mentions(*OWNED_NAMES),
     ),

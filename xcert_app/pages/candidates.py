@@ -110,7 +110,15 @@ class CandidatesState(SessionState):
     @rx.event
     @shows_service_errors
     def load(self):
-        """Reload the filter lists and the current page."""
+        """Reload the filter lists and the current page.
+
+        A ``?status=`` in the address (as the home page's to-do links send) selects
+        that verification status.
+        """
+        wanted = self.router.url.query_parameters.get("status", "")
+        if wanted in {status.value for status in VerificationStatus}:
+            self.status = wanted
+            self.page_number = 1
         with session_scope() as session:
             actor = self.current_actor(session)
             if actor is None or not actor.is_school:

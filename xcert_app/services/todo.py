@@ -122,7 +122,7 @@ def school_items(session: Session, *, actor: Actor) -> list[TodoItem]:
                 "declaration_drafts",
                 "证书试点申报待提交",
                 len(drafts),
-                LINKS["declarations"] + "?status=draft",
+                LINKS["declarations"],
                 deadline,
             )
         )
@@ -152,7 +152,7 @@ def school_items(session: Session, *, actor: Actor) -> list[TodoItem]:
                 "photos_missing",
                 "考生缺少照片",
                 missing_photos,
-                LINKS["candidates"] + "?photo=missing",
+                LINKS["candidates"],
             )
         )
 
@@ -164,7 +164,7 @@ def school_items(session: Session, *, actor: Actor) -> list[TodoItem]:
                     f"rooms_short_{plan.id}",
                     f"{plan.name}：考场座位不足",
                     short,
-                    LINKS["rooms"] + f"?plan={plan.code}",
+                    LINKS["rooms"],
                     plan.registration_end,
                 )
             )
@@ -184,7 +184,7 @@ def school_items(session: Session, *, actor: Actor) -> list[TodoItem]:
                         f"unpaid_{plan.id}",
                         f"{plan.name}：报考未缴费",
                         unpaid,
-                        LINKS["payments"] + f"?plan={plan.code}",
+                        LINKS["payments"],
                         plan.registration_end,
                     )
                 )
@@ -279,9 +279,7 @@ def reviewer_items(session: Session, *, actor: Actor) -> list[TodoItem]:
     title = "证书试点申报待审核" + (
         f"（最早提交于 {format_beijing(oldest)}）" if oldest else ""
     )
-    return [
-        TodoItem("review", title, len(waiting), LINKS["review"] + "?status=pending")
-    ]
+    return [TodoItem("review", title, len(waiting), LINKS["review"])]
 
 
 def org_items(session: Session, *, actor: Actor) -> list[TodoItem]:
@@ -303,7 +301,7 @@ def org_items(session: Session, *, actor: Actor) -> list[TodoItem]:
                 "site_review",
                 "考核站点待审核",
                 sites,
-                LINKS["site_review"] + "?status=pending",
+                LINKS["site_review"],
             )
         )
     orders = _count(
@@ -318,7 +316,7 @@ def org_items(session: Session, *, actor: Actor) -> list[TodoItem]:
                 "order_review",
                 "缴费申请单待确认",
                 orders,
-                LINKS["order_review"] + "?status=pending",
+                LINKS["order_review"],
             )
         )
 
@@ -338,7 +336,7 @@ def org_items(session: Session, *, actor: Actor) -> list[TodoItem]:
                     f"schedule_{plan.id}",
                     f"{plan.name}：待排考",
                     unscheduled,
-                    LINKS["scheduling"] + f"?plan={plan.code}",
+                    LINKS["scheduling"],
                     plan.ticket_start,
                 )
             )
@@ -359,7 +357,7 @@ def org_items(session: Session, *, actor: Actor) -> list[TodoItem]:
                     f"scores_{plan.id}",
                     f"{plan.name}：成绩待登记",
                     missing,
-                    LINKS["scores"] + f"?plan={plan.code}",
+                    LINKS["scores"],
                     plan.score_entry_end,
                 )
             )
