@@ -82,8 +82,8 @@ async def verify_certificate(request: Request) -> JSONResponse:
 
 # The student endpoints are plain functions, so Starlette runs them in its thread
 # pool and a PDF being drawn never blocks the event loop that serves the pages.
-# Drawing is CPU-bound under the GIL, so a few at a time finish as fast as many,
-# and the rest wait here instead of each holding a database connection.
+# Drawing is CPU-bound under the GIL, so drawing more at once would not finish
+# sooner. The rest wait here instead of each holding a database connection.
 _ticket_slots = threading.BoundedSemaphore(4)
 
 

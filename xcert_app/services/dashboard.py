@@ -114,7 +114,7 @@ def plans_involving(session: Session, *, actor: Actor) -> list[ExamPlan]:
 
 
 def school_numbers(session: Session, *, actor: Actor) -> list[dict]:
-    """Per certificate: approved quota, candidates registered, registrations, paid, scheduled, passed."""
+    """Return per certificate the approved quota and the candidates registered, paid, scheduled and passed."""
     require_role(actor, Role.SCHOOL_HEAD, Role.SCHOOL_ADMIN)
     school_id = actor.organisation_id
     year = clock.today().year
@@ -173,7 +173,7 @@ def school_numbers(session: Session, *, actor: Actor) -> list[dict]:
 
 
 def province_numbers(session: Session, *, actor: Actor) -> list[dict]:
-    """Per school and certificate: declared, approved, planned and approved trainees."""
+    """Return per school and certificate the declarations made and approved, with trainee counts."""
     require_role(actor, Role.PROVINCE_REVIEWER, Role.CITY_REVIEWER)
     query = (
         select(
@@ -216,7 +216,7 @@ def province_numbers(session: Session, *, actor: Actor) -> list[dict]:
 
 
 def org_numbers(session: Session, *, actor: Actor) -> list[dict]:
-    """Per school: registrations, approved sites, seats and pass rate for the organisation's plans."""
+    """Return per school the registrations, approved sites, seats and pass rate of the organisation's plans."""
     require_role(actor, Role.ORG_ADMIN)
     org_id = actor.organisation_id
     plan_ids = select(ExamPlan.id).where(ExamPlan.org_id == org_id)
@@ -227,6 +227,7 @@ def org_numbers(session: Session, *, actor: Actor) -> list[dict]:
             .group_by(Registration.school_id)
         ).all()
     )
+
     sites = dict(
         session.exec(
             select(ExamSite.school_id, func.count())
@@ -234,6 +235,7 @@ def org_numbers(session: Session, *, actor: Actor) -> list[dict]:
             .group_by(ExamSite.school_id)
         ).all()
     )
+
     seats = dict(
         session.exec(
             select(ExamSite.school_id, func.sum(Room.seats))
@@ -254,6 +256,7 @@ def org_numbers(session: Session, *, actor: Actor) -> list[dict]:
             .group_by(CertificateResult.school_id)
         ).all()
     }
+
     school_ids = set(registrations) | set(sites) | set(seats) | set(passes)
     names = dict(
         session.exec(

@@ -1,4 +1,4 @@
-"""What each role has to do now, computed from the data and the clock.
+"""Each role's to-do list, computed from the data and the clock.
 
 Each item names the page (and filter) that resolves it and, where a time window
 governs it, the deadline of that window in Beijing time.
@@ -31,7 +31,7 @@ from xcert_app.models.scores import SubjectScore
 from xcert_app.models.sites import ExamSite, Room, SiteStatus
 from xcert_app.services.actor import Actor, require_role
 
-# Pages that resolve the items; kept here so one table maps items to routes.
+# The page that resolves each kind of item, kept in one table.
 LINKS = {
     "base_info": "/school/base-info",
     "declarations": "/school/declarations",
