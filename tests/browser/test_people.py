@@ -50,3 +50,20 @@ def test_roster_rejects_bad_mobile_next_to_field(login, page: Page, app_url):
     page.fill("#staff-mobile", "13900139000")
     page.click("#add-staff")
     expect(page.locator("#staff-table")).to_contain_text("张监考")
+
+
+def test_roster_imports_from_excel(login, page: Page, app_url, tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["姓名", "手机号码", "部门"])
+    workbook.active.append(["王监考", "13900139011", "教务处"])
+    workbook.active.append(["赵巡考", "13900139012", "学生处"])
+    path = tmp_path / "人员名册.xlsx"
+    workbook.save(path)
+
+    login("cnu_head")
+    page.goto(f"{app_url}/org/people")
+    page.locator("#roster-upload input[type=file]").set_input_files(str(path))
+    expect(page.locator("#staff-table")).to_contain_text("王监考")
+    expect(page.locator("#staff-table")).to_contain_text("赵巡考")

@@ -20,7 +20,7 @@ from xcert_app.models.registrations import (
     Registration,
     RegistrationStatus,
 )
-from xcert_app.services import payments, registrations
+from xcert_app.services import notifications, payments, registrations
 from xcert_app.services.errors import Conflict, NotFound, ServiceError, ValidationError
 from xcert_app.services.registrations import Rule
 from xcert_app.spreadsheets.registrations import ImportKind
@@ -403,3 +403,28 @@ def test_payment_settings_change_basis(session):
         payments.set_payment_settings(
             session, actor=year.org_actor, requires_payment=True, fee_basis="head"
         )
+
+
+def test_confirm_and_reject_notify_the_school(session):
+    year = _registered_year(session)
+    codes = _junior_codes(year)
+    first, _ = _order(session, year, by_subject([(year.candidates[0], codes[0])]))
+    second, _ = _order(session, year, by_subject([(year.candidates[1], codes[0])]))
+    payments.confirm_order(
+        session, actor=year.org_actor, order_id=first.id, version=first.version
+    )
+    payments.reject_order(
+        session,
+        actor=year.org_actor,
+        order_id=second.id,
+        version=second.version,
+        reason="金额不符",
+    )
+    titles = [
+        item.title
+        for item, _read in notifications.list_for(session, actor=year.school_actor)
+    ]
+    assert titles == [
+        f"缴费申请单 {second.number} 被退回",
+        f"缴费申请单 {first.number} 已确认缴费",
+    ]

@@ -155,3 +155,31 @@ def test_roster_is_per_school_and_import_is_all_or_nothing(session, school_head)
         ],
     )
     assert counts == {"added": 1, "unchanged": 1}
+
+
+def test_roster_file_rows_keep_their_sheet_numbers(session, school_head):
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from xcert_app.spreadsheets import staff
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["2026 年监考人员名册"])
+    sheet.append(["姓名", "手机号码", "部门"])
+    sheet.append(["张监考", 13900139000, "教务处"])
+    sheet.append(["李巡考", "1390013", "信息中心"])
+    buffer = BytesIO()
+    workbook.save(buffer)
+
+    rows = staff.read_roster(buffer.getvalue())
+    assert rows[0] == {
+        "_row": "3",
+        "姓名": "张监考",
+        "手机号码": "13900139000",
+        "部门": "教务处",
+    }
+    with pytest.raises(ServiceError, match="第 4 行：手机号码 1390013 无效"):
+        people.import_staff_rows(session, actor=school_head, rows=rows)
+    assert people.list_staff(session, actor=school_head) == []

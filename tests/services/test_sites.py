@@ -20,7 +20,7 @@ from xcert_app.models.candidates import Candidate
 from xcert_app.models.catalogue import PlanSubject
 from xcert_app.models.registrations import Registration
 from xcert_app.models.sites import Room, SiteLoan, SiteStatus
-from xcert_app.services import sites
+from xcert_app.services import notifications, sites
 from xcert_app.services.errors import (
     AccessDenied,
     Conflict,
@@ -470,3 +470,15 @@ def test_plans_for_rooms_need_approved_site(session, pilot):
     assert sites.plans_for_rooms(session, actor=actor) == []
     make_approved_site(session, cat, school, actor)
     assert [row.id for row in sites.plans_for_rooms(session, actor=actor)] == [plan.id]
+
+
+def test_review_notifies_the_school(session, pilot):
+    cat, school, actor = pilot
+    site = sites.declare_site(session, actor=actor, data=site_input(cat, school))
+    sites.reject_site(
+        session, actor=cat.org_actor, site_id=site.id, version=1, reason="缺少佐证材料"
+    )
+    [(notification, read)] = notifications.list_for(session, actor=actor)
+    assert notification.title.endswith("审核不通过：缺少佐证材料")
+    assert notification.link == "/exam/sites"
+    assert not read

@@ -9,6 +9,7 @@ from xcert_app.db import session_scope
 from xcert_app.services import people
 from xcert_app.services.errors import ValidationError
 from xcert_app.services.masking import mask_mobile
+from xcert_app.spreadsheets import staff
 from xcert_app.state import SessionState, shows_service_errors
 
 MANAGING_ROLES = list(people.MANAGED_ROLE)
@@ -153,6 +154,32 @@ class PeopleState(SessionState):
             return
         self.staff_name = self.staff_mobile = self.staff_department = ""
         return [PeopleState.load, rx.toast.success("已加入人员名册")]
+
+    @rx.event
+    def download_roster_template(self):
+        return rx.download(data=staff.template(), filename="人员名册模板.xlsx")
+
+    @rx.event
+    @shows_service_errors
+    async def import_roster(self, files: list[rx.UploadFile]):
+        if not files:
+            return rx.toast.error("请选择人员名册文件（.xlsx、.xls 或 .csv）")
+        upload = files[0]
+        data = await upload.read()
+        if len(data) > staff.MAX_BYTES:
+            return rx.toast.error(
+                f"文件 {upload.filename} 超过 2 MB，请只保留姓名、手机号码、部门三列"
+            )
+        rows = staff.read_roster(data)
+        with session_scope() as session:
+            actor = self.require_actor(session)
+            counts = people.import_staff_rows(session, actor=actor, rows=rows)
+        return [
+            PeopleState.load,
+            rx.toast.success(
+                f"已导入 {counts['added']} 人，{counts['unchanged']} 人已在名册中"
+            ),
+        ]
 
     @rx.event
     @shows_service_errors
@@ -344,6 +371,32 @@ def roster_card() -> rx.Component:
                 rx.button("加入名册", on_click=state.add_staff, id="add-staff"),
                 align="start",
                 wrap="wrap",
+            ),
+            rx.hstack(
+                rx.button(
+                    "下载名册模板",
+                    on_click=state.download_roster_template,
+                    variant="soft",
+                    size="1",
+                ),
+                rx.upload.root(
+                    rx.button(
+                        "从 Excel 导入名册", variant="soft", size="1", type="button"
+                    ),
+                    id="roster-upload",
+                    max_files=1,
+                    accept={
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [
+                            ".xlsx"
+                        ],
+                        "application/vnd.ms-excel": [".xls"],
+                        "text/csv": [".csv"],
+                    },
+                    on_drop=state.import_roster(
+                        rx.upload_files(upload_id="roster-upload")
+                    ),
+                ),
+                spacing="2",
             ),
             rx.table.root(
                 rx.table.header(

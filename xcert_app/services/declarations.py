@@ -41,6 +41,7 @@ from xcert_app.services.errors import (
     ServiceError,
     ValidationError,
 )
+from xcert_app.services.notifications import notify
 from xcert_app.services.registration import normalise_mobile
 from xcert_app.services.sms import get_sender
 
@@ -1056,6 +1057,13 @@ def _record_decision(
     else:
         text = f"「{name}」试点申报审核通过，批准培训人数 {approved_count} 人。"
     _notify_school(session, declaration, text)
+    notify(
+        session,
+        organisation_id=declaration.school_id,
+        title=f"证书试点申报{'审核不通过' if not approved else '审核通过' if level != 'city' else '通过地市审核'}",
+        body=text,
+        link="/school/declarations",
+    )
 
     after = {"status": declaration.status}
     after.update({"approved_count": approved_count} if approved else {"reason": reason})

@@ -39,6 +39,7 @@ from xcert_app.services.errors import (
     ValidationError,
 )
 from xcert_app.services.masking import mask_id_number
+from xcert_app.services.notifications import notify
 from xcert_app.services.registrations import ImportReport, Resolved, RowRefusal, Rule
 from xcert_app.spreadsheets.registrations import ImportKind
 
@@ -403,6 +404,13 @@ def confirm_order(
         after={"status": OrderStatus.CONFIRMED, "paid_registrations": paid},
     )
     logger.info("payment order %s confirmed, %d registrations paid", order.number, paid)
+    notify(
+        session,
+        organisation_id=order.school_id,
+        title=f"缴费申请单 {order.number} 已确认缴费",
+        body=f"{paid} 条报考记录已变为已缴费",
+        link="/payments",
+    )
     return order
 
 
@@ -431,6 +439,13 @@ def reject_order(
         entity_id=order.id,
         before={"status": OrderStatus.PENDING},
         after={"status": OrderStatus.REJECTED, "reason": reason[:500]},
+    )
+    notify(
+        session,
+        organisation_id=order.school_id,
+        title=f"缴费申请单 {order.number} 被退回",
+        body=f"退回原因：{reason[:500]}",
+        link="/payments",
     )
     return order
 

@@ -207,15 +207,18 @@ def import_staff_rows(
 ) -> dict[str, int]:
     """Add roster rows (姓名, 手机号码, 部门) in one go; any invalid row rejects the whole file.
 
-    A person with the same name and mobile already on the roster is counted as unchanged.
+    A row's ``_row`` names its sheet row in messages (by default its place under a
+    header row). A person with the same name and mobile already on the roster is
+    counted as unchanged.
     """
     require_role(actor, *ROSTER_ROLES)
     problems = []
     for number, row in enumerate(rows, start=2):
+        sheet_row = row.get("_row") or number
         for message in _check_staff_fields(
             row.get("姓名", ""), row.get("手机号码", "")
         ).values():
-            problems.append(f"第 {number} 行：{message}")
+            problems.append(f"第 {sheet_row} 行：{message}")
     if problems:
         raise ServiceError("人员名册有误，未导入任何人员：" + "；".join(problems[:20]))
     existing = {

@@ -297,6 +297,7 @@ def sign(
         signed.append(record)
 
     session.flush()
+    _notify_signed(session, signed=signed, side=side)
     logger.info(
         "issuance signed: side=%s records=%d issued=%d in %.2fs",
         side,
@@ -346,6 +347,37 @@ def refuse(
     _notify_refusal(session, record=record, side=side, reason=reason)
     logger.info("issuance record %s refused by side %s", record.id, side)
     return record
+
+
+def _notify_signed(
+    session: Session, *, signed: list[IssuanceRecord], side: SigningSide
+) -> None:
+    """Tell the other side how many records now wait for it, and both how many were issued."""
+    signer = "试点院校" if side == SigningSide.SCHOOL else "培训评价组织"
+    by_pair: dict[tuple[int, int], list[IssuanceRecord]] = {}
+    for record in signed:
+        by_pair.setdefault((record.school_id, record.org_id), []).append(record)
+    for (school_id, org_id), records in by_pair.items():
+        issued = sum(1 for record in records if record.status == IssuanceStatus.ISSUED)
+        waiting = len(records) - issued
+        other = org_id if side == SigningSide.SCHOOL else school_id
+        if waiting:
+            session.add(
+                Notification(
+                    organisation_id=other,
+                    title=f"{signer}已签发 {waiting} 份证书，等待贵方签发",
+                    link=SIGNING_ROUTE,
+                )
+            )
+        if issued:
+            for organisation_id in (school_id, org_id):
+                session.add(
+                    Notification(
+                        organisation_id=organisation_id,
+                        title=f"{issued} 份电子证书已完成双方签发",
+                        link=SIGNING_ROUTE,
+                    )
+                )
 
 
 def _notify_refusal(

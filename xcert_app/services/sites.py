@@ -58,6 +58,7 @@ from xcert_app.services.errors import (
     ValidationError,
 )
 from xcert_app.services.identity import is_valid_email, is_valid_mobile
+from xcert_app.services.notifications import notify
 
 logger = logging.getLogger(__name__)
 
@@ -479,6 +480,13 @@ def _decide(
         entity_id=site.id,
         before={"status": SiteStatus.PENDING.value},
         after={"status": status.value, "reason": reason},
+    )
+    verdict = "审核通过" if status == SiteStatus.APPROVED else f"审核不通过：{reason}"
+    notify(
+        session,
+        organisation_id=site.school_id,
+        title=f"考核站点“{site.name}”{verdict}"[:128],
+        link="/exam/sites",
     )
     return site
 
