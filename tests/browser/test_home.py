@@ -54,3 +54,47 @@ def test_confirmation_todo_opens_filtered_candidate_grid(
     expect(page).to_have_url(f"{app_url}/candidates?status=needs_confirmation")
     expect(page.locator("#grid-total")).to_have_text("共 1 人")
     expect(page.locator("#candidate-grid")).to_contain_text(waiting.name)
+
+
+def test_each_school_todo_link_opens_its_page(demo_db, login, page: Page, app_url):
+    from sqlmodel import select
+
+    from tests.factories_todo import register_demo_candidates
+    from xcert_app.models.accounts import Account
+    from xcert_app.models.candidates import Candidate, VerificationStatus
+    from xcert_app.models.declarations import Declaration, DeclarationPlan
+    from xcert_app.models.orgs import Organisation
+    from xcert_app.services import accounts
+
+    school = demo_db.exec(
+        select(Organisation).where(Organisation.institution_code == "4111010028")
+    ).one()
+    admin = demo_db.exec(select(Account).where(Account.username == "cnu_admin")).one()
+    plan = demo_db.exec(select(DeclarationPlan)).one()
+    demo_db.add(
+        Declaration(
+            plan_id=plan.id, school_id=school.id, certificate_id=2, planned_count=30
+        )
+    )
+    waiting = demo_db.exec(select(Candidate).order_by(Candidate.id)).first()
+    waiting.verification_status = VerificationStatus.NEEDS_CONFIRMATION
+    demo_db.add(waiting)
+    register_demo_candidates(demo_db, accounts.actor_for_account(demo_db, admin))
+    demo_db.commit()
+
+    expected = {
+        "declaration_drafts": "/school/declarations",
+        "candidates_confirm": "/candidates?status=needs_confirmation",
+        "photos_missing": "/candidates",
+        "rooms_short_1": "/exam/rooms",
+        "unpaid_1": "/payments",
+    }
+    login("cnu_admin")
+    screenshot(page, "home-todo-every-kind")
+    for key, path in expected.items():
+        page.goto(f"{app_url}/")
+        item = page.locator(f"#todo-{key}")
+        expect(item).to_be_visible()
+        item.click()
+        expect(page).to_have_url(f"{app_url}{path}")
+        expect(page.locator("#access-denied")).to_have_count(0)

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from tests.factories_todo import approved_demo_site, register_demo_candidates
 from xcert_app.clock import beijing
 from xcert_app.models.accounts import Account
 from xcert_app.models.candidates import Candidate, VerificationStatus
@@ -116,3 +117,194 @@ def test_org_sees_nothing_before_registrations(year):
     assert todo.items_for(year, actor=org_actor) == []
     plan = year.exec(select(ExamPlan)).one()
     assert plan.org_id == org_actor.organisation_id
+
+
+def test_seat_shortage_and_unpaid_items_follow_the_data(year):
+    school_actor = actor(year, "cnu_admin")
+    registrations = register_demo_candidates(year, school_actor)
+    items = keys(todo.items_for(year, actor=school_actor))
+    plan = year.exec(select(ExamPlan)).one()
+    assert items[f"rooms_short_{plan.id}"].count == 4
+    assert items[f"unpaid_{plan.id}"].count == 4
+    assert items[f"unpaid_{plan.id}"].deadline == plan.registration_end
+
+    approved_demo_site(year, school_actor, seats=4)
+    for registration in registrations:
+        registration.status = "paid"
+        year.add(registration)
+    year.flush()
+    items = keys(todo.items_for(year, actor=school_actor))
+    assert f"rooms_short_{plan.id}" not in items
+    assert f"unpaid_{plan.id}" not in items
+
+
+def test_invigilator_item_until_a_duty_is_set(year):
+    from xcert_app.models.accounts import StaffMember
+    from xcert_app.models.catalogue import PlanSession
+    from xcert_app.models.scheduling import Arrangement, RoomDuty
+
+    school_actor = actor(year, "cnu_admin")
+    [registration, *_] = register_demo_candidates(year, school_actor)
+    site, room = approved_demo_site(year, school_actor, seats=4)
+    sitting = year.exec(
+        select(PlanSession).where(
+            PlanSession.plan_subject_id == registration.plan_subject_id
+        )
+    ).first()
+    year.add(
+        Arrangement(
+            registration_id=registration.id,
+            plan_id=registration.plan_id,
+            site_id=site.id,
+            room_id=room.id,
+            session_id=sitting.id,
+            seat_number=1,
+            ticket_number="26000010000010001001",
+        )
+    )
+    year.flush()
+    assert keys(todo.items_for(year, actor=school_actor))["invigilators"].count == 1
+
+    staff = StaffMember(organisation_id=school_actor.organisation_id, name="赵监考")
+    year.add(staff)
+    year.flush()
+    year.add(
+        RoomDuty(
+            room_id=room.id,
+            session_id=sitting.id,
+            staff_id=staff.id,
+            duty="invigilator",
+        )
+    )
+    year.flush()
+    assert "invigilators" not in keys(todo.items_for(year, actor=school_actor))
+
+
+def test_org_items_for_sites_orders_scheduling_and_scores(year, frozen_clock):
+    from xcert_app.models.registrations import PaymentOrder
+    from xcert_app.models.sites import ExamSite, SiteStatus
+
+    org_actor = actor(year, "wuliu_org")
+    school_actor = actor(year, "cnu_admin")
+    site, _room = approved_demo_site(year, school_actor, seats=4)
+    site.status = SiteStatus.PENDING
+    year.add(site)
+    plan = year.exec(select(ExamPlan)).one()
+    year.add(
+        PaymentOrder(
+            number="JF20261204000001",
+            school_id=school_actor.organisation_id,
+            org_id=org_actor.organisation_id,
+            plan_id=plan.id,
+            basis="subject",
+        )
+    )
+    register_demo_candidates(year, school_actor)
+    items = keys(todo.items_for(year, actor=org_actor))
+    assert items["site_review"].count == 1
+    assert items["order_review"].count == 1
+    assert f"schedule_{plan.id}" not in items  # registration is still open
+
+    frozen_clock.set(plan.registration_end + timedelta(seconds=1))
+    items = keys(todo.items_for(year, actor=org_actor))
+    assert items[f"schedule_{plan.id}"].count == 4
+    assert items[f"schedule_{plan.id}"].deadline == plan.ticket_start
+
+    year.get(ExamSite, site.id).status = SiteStatus.APPROVED
+    year.flush()
+    assert "site_review" not in keys(todo.items_for(year, actor=org_actor))
+
+
+def test_signing_items_for_school_head_and_org(year):
+    from xcert_app.models.catalogue import CertificateLevel
+    from xcert_app.models.issuance import IssuanceRecord
+    from xcert_app.models.scores import CertificateResult
+
+    head = actor(year, "cnu_head")
+    org_actor = actor(year, "wuliu_org")
+    plan = year.exec(select(ExamPlan)).one()
+    candidate = year.exec(select(Candidate)).first()
+    level = year.exec(select(CertificateLevel)).first()
+    from xcert_app.models.catalogue import PlanLevel
+
+    plan_level = year.exec(
+        select(PlanLevel).where(PlanLevel.certificate_level_id == level.id)
+    ).one()
+    result = CertificateResult(
+        plan_id=plan.id,
+        plan_level_id=plan_level.id,
+        candidate_id=candidate.id,
+        school_id=head.organisation_id,
+        passed=True,
+    )
+    year.add(result)
+    year.flush()
+    record = IssuanceRecord(
+        result_id=result.id,
+        certificate_number="1560003101561001200045",
+        candidate_id=candidate.id,
+        school_id=head.organisation_id,
+        org_id=org_actor.organisation_id,
+        plan_id=plan.id,
+        certificate_level_id=level.id,
+    )
+    year.add(record)
+    year.flush()
+    assert keys(todo.items_for(year, actor=head))["school_signing"].count == 1
+    assert keys(todo.items_for(year, actor=org_actor))["org_signing"].count == 1
+    assert "school_signing" not in keys(
+        todo.items_for(year, actor=actor(year, "cnu_admin"))
+    )
+
+    record.school_signed_at = record.created_at
+    year.add(record)
+    year.flush()
+    assert "school_signing" not in keys(todo.items_for(year, actor=head))
+    assert keys(todo.items_for(year, actor=org_actor))["org_signing"].count == 1
+
+
+def test_score_entry_item_during_the_entry_window(year, frozen_clock):
+    from xcert_app.models.catalogue import PlanSession
+    from xcert_app.models.scheduling import Arrangement
+    from xcert_app.models.scores import SubjectScore
+
+    org_actor = actor(year, "wuliu_org")
+    school_actor = actor(year, "cnu_admin")
+    [registration, *_] = register_demo_candidates(year, school_actor)
+    site, room = approved_demo_site(year, school_actor, seats=4)
+    sitting = year.exec(
+        select(PlanSession).where(
+            PlanSession.plan_subject_id == registration.plan_subject_id
+        )
+    ).first()
+    year.add(
+        Arrangement(
+            registration_id=registration.id,
+            plan_id=registration.plan_id,
+            site_id=site.id,
+            room_id=room.id,
+            session_id=sitting.id,
+            seat_number=1,
+            ticket_number="26000010000010001001",
+        )
+    )
+    year.flush()
+    plan = year.exec(select(ExamPlan)).one()
+    assert f"scores_{plan.id}" not in keys(todo.items_for(year, actor=org_actor))
+
+    frozen_clock.set(plan.score_entry_start + timedelta(hours=1))
+    item = keys(todo.items_for(year, actor=org_actor))[f"scores_{plan.id}"]
+    assert item.count == 1
+    assert item.deadline == plan.score_entry_end
+
+    year.add(
+        SubjectScore(
+            registration_id=registration.id,
+            plan_id=plan.id,
+            candidate_id=registration.candidate_id,
+            subject_id=registration.subject_id,
+            score_tenths=700,
+        )
+    )
+    year.flush()
+    assert f"scores_{plan.id}" not in keys(todo.items_for(year, actor=org_actor))
