@@ -57,4 +57,4 @@ lint: install
 	$(VENV)/bin/ruff format --check xcert_app tests
 
 clean:
-	rm -rf .web .states var test-results
+	rm -rf .web .states .var test-results

@@ -21,7 +21,9 @@ class Settings:
 
 def load_settings() -> Settings:
     """Read the settings from ``XCERT_*`` environment variables."""
-    var_dir = Path(os.environ.get("XCERT_VAR_DIR", PROJECT_ROOT / "var"))
+    # Hidden, so the development server's reloader (which skips dot folders) does not
+    # restart the backend whenever SQLite or the file store writes there.
+    var_dir = Path(os.environ.get("XCERT_VAR_DIR", PROJECT_ROOT / ".var"))
     database_url = (
         os.environ.get("XCERT_DATABASE_URL") or f"sqlite:///{var_dir / 'xcert.db'}"
     )

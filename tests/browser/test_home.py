@@ -83,7 +83,7 @@ def test_each_school_todo_link_opens_its_page(demo_db, login, page: Page, app_ur
     demo_db.commit()
 
     expected = {
-        "declaration_drafts": "/school/declarations",
+        "declaration_drafts": "/school/declarations?status=draft",
         "candidates_confirm": "/candidates?status=needs_confirmation",
         "photos_missing": "/candidates",
         "rooms_short_1": "/exam/rooms",
@@ -98,3 +98,7 @@ def test_each_school_todo_link_opens_its_page(demo_db, login, page: Page, app_ur
         item.click()
         expect(page).to_have_url(f"{app_url}{path}")
         expect(page.locator("#access-denied")).to_have_count(0)
+    page.goto(f"{app_url}/school/declarations?status=draft")
+    table = page.locator("#declarations-table")
+    expect(table).to_contain_text("汽车运用与维修职业技能等级证书")
+    expect(table).not_to_contain_text("物流管理职业技能等级证书")

@@ -56,7 +56,7 @@ def test_draft_declaration_item_shows_window_deadline(year):
     year.flush()
     item = keys(todo.items_for(year, actor=school_actor))["declaration_drafts"]
     assert item.count == 1
-    assert item.link == "/school/declarations"
+    assert item.link == "/school/declarations?status=draft"
     assert item.deadline == plan.closes_at
     declaration.status = DeclarationStatus.PENDING_CITY
     year.add(declaration)

@@ -132,6 +132,15 @@ class DeclarationsState(SessionState):
         return DeclarationsState.load
 
     @rx.event
+    def open_page(self):
+        """Load the page, showing the group a ``?status=`` in the address names."""
+        wanted = self.router.url.query_parameters.get("status", "")
+        if wanted in dict(COUNTERS):
+            self.group = wanted
+            self.page_number = 1
+        return DeclarationsState.load
+
+    @rx.event
     def go_to_page(self, number: int):
         self.page_number = max(1, number)
         return DeclarationsState.load
@@ -837,7 +846,7 @@ def quota_card() -> rx.Component:
     routes.SCHOOL_DECLARATIONS,
     "证书试点申报",
     roles=[Role.SCHOOL_HEAD, Role.SCHOOL_ADMIN],
-    on_load=DeclarationsState.load,
+    on_load=DeclarationsState.open_page,
     nav_label="证书试点申报",
     nav_group="证书管理",
     order=100,

@@ -122,7 +122,7 @@ def school_items(session: Session, *, actor: Actor) -> list[TodoItem]:
                 "declaration_drafts",
                 "证书试点申报待提交",
                 len(drafts),
-                LINKS["declarations"],
+                LINKS["declarations"] + "?status=draft",
                 deadline,
             )
         )
