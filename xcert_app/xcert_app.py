@@ -21,6 +21,7 @@ for module in pkgutil.iter_modules(pages.__path__):
     importlib.import_module(f"{pages.__name__}.{module.name}")
 
 app = rx.App(
+    html_lang="zh-CN",
     style={
         "font_family": "'PingFang SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif"
     },

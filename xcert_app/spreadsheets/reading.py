@@ -208,7 +208,19 @@ def read_table(
             rows=data_rows,
             blank_rows=blank_rows,
         )
-    names = "、".join(required)
+    # Name the columns as the template's headers do, not by their field names.
+    labels = [
+        next(
+            (
+                key
+                for key, name in aliases.items()
+                if name == field and not key.isascii()
+            ),
+            field,
+        )
+        for field in required
+    ]
+    names = "、".join(labels)
     raise ServiceError(
         f"在文件前 {HEADER_SEARCH_ROWS} 行中找不到表头（须包含 {names}），"
         "请使用下载的模板填写，不要改动表头文字"
