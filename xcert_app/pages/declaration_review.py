@@ -381,6 +381,9 @@ def plans_page() -> rx.Component:
 class ReviewState(SessionState):
     """One page of declarations to review, the selection and the decision dialog."""
 
+    detail: dict[str, str] = {}
+    detail_open: bool = False
+
     group: str = "todo"
     rows: list[dict[str, str]] = []
     total: int = 0
@@ -546,6 +549,33 @@ class ReviewState(SessionState):
 
     @rx.event
     @shows_service_errors
+    def open_detail(self, declaration_id: str):
+        """Show what the school declared: majors, teachers, venues and evidence."""
+        with session_scope() as session:
+            found = declarations.get_declaration(
+                session,
+                actor=self.require_actor(session),
+                declaration_id=int(declaration_id),
+            )
+        declaration = found.declaration
+        self.detail = {
+            "id": str(declaration.id),
+            "certificate": found.certificate_name,
+            "planned": str(declaration.planned_count),
+            "majors": "、".join(name for _major_id, name in found.majors)
+            or "（未填写）",
+            "teachers": declaration.teacher_description,
+            "venues": declaration.venue_description,
+            "evidence": found.evidence_name,
+        }
+        self.detail_open = True
+
+    @rx.event
+    def set_detail_open(self, value: bool):
+        self.detail_open = value
+
+    @rx.event
+    @shows_service_errors
     def download_evidence(self, declaration_id: str):
         with session_scope() as session:
             name, data = declarations.evidence_download(
@@ -606,6 +636,13 @@ def _review_row(row) -> rx.Component:
                         ),
                     ),
                 ),
+                rx.button(
+                    "查看",
+                    size="1",
+                    variant="soft",
+                    on_click=state.open_detail(row["id"]),
+                    id="detail-" + row["id"],
+                ),
                 rx.cond(
                     row["evidence"] != "",
                     rx.button(
@@ -618,6 +655,45 @@ def _review_row(row) -> rx.Component:
             )
         ),
         id="review-row-" + row["id"],
+    )
+
+
+def _detail_line(label: str, value) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color_scheme="gray"),
+        rx.text(value, size="2", white_space="pre-wrap"),
+        spacing="0",
+        width="100%",
+    )
+
+
+def detail_dialog() -> rx.Component:
+    state = ReviewState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("申报详情"),
+            rx.vstack(
+                _detail_line("试点证书", state.detail["certificate"]),
+                _detail_line("拟申报培训人数", state.detail["planned"]),
+                _detail_line("拟申请的专业", state.detail["majors"]),
+                _detail_line("师资情况", state.detail["teachers"]),
+                _detail_line("场地情况", state.detail["venues"]),
+                rx.cond(
+                    state.detail["evidence"] != "",
+                    rx.button(
+                        "下载佐证材料：" + state.detail["evidence"],
+                        variant="soft",
+                        size="1",
+                        on_click=state.download_evidence(state.detail["id"]),
+                    ),
+                ),
+                rx.dialog.close(rx.button("关闭", variant="soft")),
+                spacing="3",
+                id="declaration-detail",
+            ),
+        ),
+        open=state.detail_open,
+        on_open_change=state.set_detail_open,
     )
 
 
@@ -705,6 +781,7 @@ def decision_dialog() -> rx.Component:
 def review_page() -> rx.Component:
     state = ReviewState
     return rx.vstack(
+        detail_dialog(),
         rx.hstack(
             *[
                 rx.button(
