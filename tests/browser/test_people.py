@@ -67,3 +67,13 @@ def test_roster_imports_from_excel(login, page: Page, app_url, tmp_path):
     page.locator("#roster-upload input[type=file]").set_input_files(str(path))
     expect(page.locator("#staff-table")).to_contain_text("王监考")
     expect(page.locator("#staff-table")).to_contain_text("赵巡考")
+
+
+def test_wrong_file_type_is_refused_in_chinese(login, page: Page, app_url, tmp_path):
+    path = tmp_path / "setup.exe"
+    path.write_bytes(b"MZ" + b"\0" * 64)
+    login("cnu_head")
+    page.goto(f"{app_url}/org/people")
+    page.locator("#roster-upload input[type=file]").set_input_files(str(path))
+    expect(page.get_by_text("文件未被接受")).to_be_visible()
+    expect(page.get_by_text("setup.exe：文件类型或大小不符合要求")).to_be_visible()
