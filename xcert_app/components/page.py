@@ -44,9 +44,12 @@ def page(
     """Register a page. ``roles`` empty means any signed-in account; ``public`` needs no login."""
 
     def decorator(component: Callable[[], rx.Component]):
-        handlers = (
-            on_load if isinstance(on_load, list) else ([on_load] if on_load else [])
-        )
+        if isinstance(on_load, list):
+            handlers = on_load
+        elif on_load:
+            handlers = [on_load]
+        else:
+            handlers = []
         REGISTRY.append(
             PageEntry(
                 route=route,

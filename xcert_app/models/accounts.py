@@ -53,7 +53,7 @@ class Account(SQLModel, table=True):
 
 
 class AuthSession(SQLModel, table=True):
-    """A browser login; the browser holds the token, the table holds its hash."""
+    """A browser login. The browser keeps the token and the table stores only its hash."""
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)

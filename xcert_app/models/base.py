@@ -16,15 +16,15 @@ def utc_now() -> datetime:
 
 
 def created_at_field() -> Any:
-    """A creation timestamp filled from the business clock."""
+    """Return a creation-timestamp field filled from the business clock."""
     return Field(default_factory=utc_now, sa_type=UtcDateTime, nullable=False)
 
 
 def time_field(*, nullable: bool = True, index: bool = False) -> Any:
-    """An aware UTC timestamp column."""
+    """Return an aware UTC timestamp field."""
     return Field(default=None, sa_type=UtcDateTime, nullable=nullable, index=index)
 
 
 def json_field(default_factory=dict) -> Any:
-    """A JSON column (TEXT on SQLite, JSON on PostgreSQL)."""
+    """Return a JSON field (TEXT on SQLite, JSON on PostgreSQL)."""
     return Field(default_factory=default_factory, sa_type=JSON, nullable=False)

@@ -22,7 +22,7 @@ class ScheduleRun(SQLModel, table=True):
 
 
 class Arrangement(SQLModel, table=True):
-    """Where a registration sits: site, room, session, seat and ticket number."""
+    """The seat of a registration: site, room, session, seat and ticket number."""
 
     __table_args__ = (UniqueConstraint("room_id", "session_id", "seat_number"),)
 

@@ -1,8 +1,8 @@
 """Who is calling a service: the logged-in account with its role and organisation.
 
 Every service that reads or changes data takes an ``Actor`` and checks it here,
-so the isolation between schools, organisations and provinces holds whatever
-the page sends.
+so schools, organisations and provinces stay isolated whatever the page
+sends.
 """
 
 from dataclasses import dataclass

@@ -2,7 +2,7 @@
 
 
 class ServiceError(Exception):
-    """A rule was broken; ``message`` tells the user what and what to do."""
+    """A broken rule, with a ``message`` for the user that says what to do."""
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
