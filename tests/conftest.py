@@ -39,13 +39,35 @@ def _empty_tables(engine) -> None:
     tables = list(reversed(SQLModel.metadata.sorted_tables))
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            _empty_postgresql_tables(connection, tables)
         else:
             connection.execute(text("PRAGMA foreign_keys=OFF"))
             for table in tables:
                 connection.execute(table.delete())
             connection.execute(text("PRAGMA foreign_keys=ON"))
+
+
+def _empty_postgresql_tables(connection, tables) -> None:
+    """Delete the rows of the tables a test filled and restart every used sequence.
+
+    A TRUNCATE of all tables costs 0.3-1 s per test on PostgreSQL, against a few
+    milliseconds for probing the tables and deleting from the few that contain rows.
+    Children come before parents in ``tables``, so the deletes satisfy the foreign keys.
+    """
+    probe = " UNION ALL ".join(
+        f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM \"{table.name}\")"
+        for table in tables
+    )
+    filled = set(connection.execute(text(probe)).scalars())
+    for table in tables:
+        if table.name in filled:
+            connection.execute(table.delete())
+    connection.execute(
+        text(
+            "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false)"
+            " FROM pg_sequences WHERE last_value IS NOT NULL"
+        )
+    )
 
 
 @pytest.fixture
