@@ -71,6 +71,7 @@ class CandidatesState(SessionState):
     check_counts: dict[str, int] = {}
     check_errors: list[dict[str, str]] = []
     import_notes: list[str] = []
+    checking: bool = False
     importing: bool = False
     import_progress: int = 0
     import_message: str = ""
@@ -242,7 +243,7 @@ class CandidatesState(SessionState):
     @rx.event
     @shows_service_errors
     async def upload_candidates(self, files: list[rx.UploadFile]):
-        """Keep the uploaded sheet in storage and check it (step 1 of 2)."""
+        """Keep the uploaded sheet in storage and start its check (step 1 of 2)."""
         self._clear_import()
         if not files:
             return rx.toast.error("请选择要导入的考生信息表")
@@ -252,9 +253,6 @@ class CandidatesState(SessionState):
             return rx.toast.error("文件超过 20 MB 上限，请分成几个文件导入")
         with session_scope() as session:
             actor = self.require_actor(session)
-            report = candidates.check_import(
-                session, actor=actor, data=data, kind=self.kind
-            )
             stored = storage.save_bytes(
                 session,
                 data=data,
@@ -265,7 +263,25 @@ class CandidatesState(SessionState):
             )
             self._import_file_id = stored.id
         self.upload_name = upload.name or ""
-        self._show_report(report)
+        self.checking = True
+        return CandidatesState.run_check
+
+    @rx.event(background=True)
+    async def run_check(self):
+        """Check the stored sheet in a thread, so a big file blocks no other user."""
+        async with self:
+            file_id, kind, token = self._import_file_id, self.kind, self.auth_token
+        try:
+            report = await asyncio.to_thread(_check_in_thread, token, file_id, kind)
+        except ServiceError as error:
+            async with self:
+                self.checking = False
+                self._import_file_id = None
+            return rx.toast.error(error.message)
+        async with self:
+            self.checking = False
+            if self._import_file_id == file_id:
+                self._show_report(report)
 
     def _show_report(self, report: candidates.ImportReport) -> None:
         self.check_counts = {
@@ -510,6 +526,17 @@ def _actor_for_token(session, token: str):
     return actor
 
 
+def _check_in_thread(token: str, file_id: int, kind: str):
+    with session_scope() as session:
+        actor = _actor_for_token(session, token)
+        stored = session.get(StoredFile, file_id)
+        if stored is None or stored.organisation_id != actor.organisation_id:
+            raise ServiceError("导入文件不存在，请重新选择文件")
+        return candidates.check_import(
+            session, actor=actor, data=storage.read_bytes(stored), kind=kind
+        )
+
+
 def _import_in_thread(token: str, file_id: int, kind: str, progress: _Progress):
     with session_scope() as session:
         actor = _actor_for_token(session, token)
@@ -692,6 +719,14 @@ def _import_panel() -> rx.Component:
                 "选择考生信息表（.xlsx / .xls / .csv）",
                 sheet_types,
                 state.upload_candidates,
+            ),
+            rx.cond(
+                state.checking,
+                rx.hstack(
+                    rx.spinner(size="2"),
+                    rx.text("正在检查", state.upload_name, "……", size="2"),
+                    id="check-running",
+                ),
             ),
             rx.cond(
                 state.check_counts.contains("rows"),
