@@ -108,6 +108,14 @@ def test_import_fix_photos_confirm_export(
     expect(row).to_contain_text(FIXED[1][:6] + "*****" + FIXED[1][-4:])
     expect(row.locator("img")).to_be_visible()
     screenshot(page, "candidates-waiting")
+    row.locator("img").click()
+    full = page.locator("#photo-full")
+    expect(full).to_be_visible()
+    assert full.evaluate("image => image.naturalWidth") == 295
+    assert full.evaluate("image => image.naturalHeight") == 413
+    screenshot(page, "candidates-photo-full")
+    page.get_by_role("button", name="关闭").click()
+    expect(full).to_be_hidden()
     row.get_by_role("button", name="确认无误").click()
     expect(row).to_contain_text("人工确认通过")
     screenshot(page, "candidates-confirmed")

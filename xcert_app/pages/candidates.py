@@ -83,6 +83,9 @@ class CandidatesState(SessionState):
     photo_refused: list[dict[str, str]] = []
     photo_unmatched: list[str] = []
 
+    viewed_photo: str = ""
+    viewed_name: str = ""
+
     editing_id: int = 0
     edit_values: dict[str, str] = {}
     edit_errors: dict[str, str] = {}
@@ -408,6 +411,25 @@ class CandidatesState(SessionState):
             ]
             self.photo_unmatched = report.unmatched[:100]
         return CandidatesState.load_page
+
+    @rx.event
+    @shows_service_errors
+    def view_photo(self, candidate_id: str, name: str):
+        """Open the stored full-size photo of one of the school's candidates."""
+        with session_scope() as session:
+            actor = self.require_actor(session)
+            image = photos.photo_bytes(
+                session, actor=actor, candidate_id=int(candidate_id)
+            )
+        if image is None:
+            return rx.toast.error(f"{name} 还没有照片")
+        self.viewed_photo = "data:image/jpeg;base64," + base64.b64encode(image).decode()
+        self.viewed_name = name
+
+    @rx.event
+    def close_photo(self):
+        self.viewed_photo = ""
+        self.viewed_name = ""
 
     @rx.event
     @shows_service_errors
@@ -922,7 +944,15 @@ def _row(row) -> rx.Component:
             rx.table.cell(
                 rx.cond(
                     row["thumbnail"] != "",
-                    rx.image(src=row["thumbnail"], width="30px", height="42px"),
+                    rx.image(
+                        src=row["thumbnail"],
+                        width="30px",
+                        height="42px",
+                        cursor="zoom-in",
+                        title="查看大图",
+                        on_click=state.view_photo(row["id"], row["name"]),
+                        id=f"thumbnail-{row['id']}",
+                    ),
                     rx.text("无照片", size="1", color_scheme="gray"),
                 )
             ),
@@ -1025,6 +1055,34 @@ def _grid() -> rx.Component:
     )
 
 
+def _photo_dialog() -> rx.Component:
+    state = CandidatesState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(state.viewed_name, "的照片"),
+            rx.center(
+                rx.image(
+                    src=state.viewed_photo,
+                    width="295px",
+                    height="413px",
+                    alt="考生照片",
+                    id="photo-full",
+                ),
+            ),
+            rx.flex(
+                rx.dialog.close(
+                    rx.button("关闭", variant="soft", on_click=state.close_photo)
+                ),
+                justify="end",
+                margin_top="1rem",
+            ),
+            max_width="360px",
+        ),
+        open=state.viewed_photo != "",
+        on_open_change=lambda _open: state.close_photo(),
+    )
+
+
 @page(
     routes.CANDIDATES,
     "考生管理",
@@ -1058,6 +1116,7 @@ def candidates_page() -> rx.Component:
         ),
         rx.cond(state.adding, _edit_form()),
         _grid(),
+        _photo_dialog(),
         spacing="4",
         width="100%",
     )
