@@ -33,6 +33,7 @@ EDIT_FIELDS = [
     ("programme_level", "专业层次"),
     ("enrolment_year", "入学年份"),
 ]
+SHEET_MISSING = "导入文件不存在，请重新选择文件"
 KIND_FILE_NAMES = {"school": "院校考生", "social": "社会考生"}
 
 
@@ -539,21 +540,22 @@ class CandidatesState(SessionState):
         return [rx.toast.success("照片已更新"), CandidatesState.load_page]
 
 
-def _actor_for_token(session, token: str):
+def _owned_upload(session, token: str, file_id: int, missing: str):
+    """Return the actor behind ``token`` and its stored upload, or raise ``missing``."""
     from xcert_app.services import accounts
 
     actor = accounts.actor_for_token(session, token)
     if actor is None:
         raise ServiceError("登录已失效，请重新登录")
-    return actor
+    stored = session.get(StoredFile, file_id)
+    if stored is None or stored.organisation_id != actor.organisation_id:
+        raise ServiceError(missing)
+    return actor, stored
 
 
 def _check_in_thread(token: str, file_id: int, kind: str):
     with session_scope() as session:
-        actor = _actor_for_token(session, token)
-        stored = session.get(StoredFile, file_id)
-        if stored is None or stored.organisation_id != actor.organisation_id:
-            raise ServiceError("导入文件不存在，请重新选择文件")
+        actor, stored = _owned_upload(session, token, file_id, SHEET_MISSING)
         return candidates.check_import(
             session, actor=actor, data=storage.read_bytes(stored), kind=kind
         )
@@ -561,10 +563,7 @@ def _check_in_thread(token: str, file_id: int, kind: str):
 
 def _import_in_thread(token: str, file_id: int, kind: str, progress: _Progress):
     with session_scope() as session:
-        actor = _actor_for_token(session, token)
-        stored = session.get(StoredFile, file_id)
-        if stored is None or stored.organisation_id != actor.organisation_id:
-            raise ServiceError("导入文件不存在，请重新选择文件")
+        actor, stored = _owned_upload(session, token, file_id, SHEET_MISSING)
         return candidates.import_candidates(
             session,
             actor=actor,
@@ -577,10 +576,9 @@ def _import_in_thread(token: str, file_id: int, kind: str, progress: _Progress):
 
 def _photos_in_thread(token: str, file_id: int, progress: _Progress):
     with session_scope() as session:
-        actor = _actor_for_token(session, token)
-        stored = session.get(StoredFile, file_id)
-        if stored is None or stored.organisation_id != actor.organisation_id:
-            raise ServiceError("压缩包不存在，请重新上传")
+        actor, stored = _owned_upload(
+            session, token, file_id, "压缩包不存在，请重新上传"
+        )
         return photos.import_archive(
             session, actor=actor, data=storage.read_bytes(stored), progress=progress
         )
