@@ -126,3 +126,44 @@ def test_verify_command_prints_json(session, issued, capsys):
     assert '"found": true' in output
     assert '"holder_name_masked": "刘**"' in output
     assert main(["verify", record.certificate_number, "110101199003071233"]) == 1
+
+
+def _redis_url() -> str:
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis server answers at 127.0.0.1:6379")
+    return url
+
+
+def test_redis_limit_shared_by_workers(frozen_clock):
+    url = _redis_url()
+    first = verification_public.make_limiter(url)
+    second = verification_public.make_limiter(url)
+    first.reset()
+    for _ in range(5):
+        first.check("203.0.113.9")
+        second.check("203.0.113.9")
+    with pytest.raises(RateLimited) as raised:
+        second.check("203.0.113.9")
+    assert raised.value.retry_after == 60
+    first.check("203.0.113.10")
+    frozen_clock.shift(timedelta(seconds=61))
+    first.check("203.0.113.9")
+    first.reset()
+
+
+def test_redis_down_counts_in_worker():
+    limiter = verification_public.make_limiter("redis://127.0.0.1:1/0")
+    for _ in range(verification_public.MAX_REQUESTS):
+        limiter.check("203.0.113.9")
+    with pytest.raises(RateLimited):
+        limiter.check("203.0.113.9")
+
+
+def test_limiter_in_process_without_redis():
+    limiter = verification_public.make_limiter("")
+    assert isinstance(limiter, verification_public.RateLimiter)

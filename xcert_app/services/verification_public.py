@@ -6,7 +6,10 @@ and each client is rate-limited.
 
 import logging
 import math
+import os
 import threading
+import time
+import uuid
 from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
@@ -39,8 +42,8 @@ class RateLimited(ServiceError):
 class RateLimiter:
     """A sliding-window count of requests per client key, kept in this process.
 
-    NOTE: with several backend workers each one counts on its own, so a client
-    may get up to ``limit`` requests per worker in a window.
+    With several backend workers each one would count on its own, so
+    ``make_limiter`` uses ``RedisRateLimiter`` whenever Redis is configured.
     """
 
     def __init__(self, limit: int = MAX_REQUESTS, window: timedelta = WINDOW) -> None:
@@ -77,7 +80,76 @@ class RateLimiter:
             self._hits.clear()
 
 
-limiter = RateLimiter()
+class RedisRateLimiter:
+    """A sliding-window count per client key in Redis, shared by every worker.
+
+    Each request is a member of a sorted set scored by its time. When Redis fails
+    to respond, the request is counted in this process instead, so verification
+    keeps working with a per-worker limit until Redis is back.
+    """
+
+    def __init__(
+        self, url: str, limit: int = MAX_REQUESTS, window: timedelta = WINDOW
+    ) -> None:
+        import redis
+
+        self.limit = limit
+        self.window = window
+        self._redis = redis.Redis.from_url(
+            url, socket_timeout=0.5, socket_connect_timeout=0.5
+        )
+        self._fallback = RateLimiter(limit, window)
+        self._last_failure_logged = 0.0
+
+    def check(self, key: str) -> None:
+        """Count one request of ``key``; raise ``RateLimited`` when over the limit."""
+        import redis
+
+        now = clock.now().timestamp()
+        window = self.window.total_seconds()
+        name = f"xcert:verify:{key}"
+        member = f"{now}:{uuid.uuid4().hex}"
+        try:
+            pipeline = self._redis.pipeline()
+            pipeline.zremrangebyscore(name, "-inf", now - window)
+            pipeline.zadd(name, {member: now})
+            pipeline.zrange(name, 0, 0, withscores=True)
+            pipeline.zcard(name)
+            pipeline.expire(name, math.ceil(window))
+            _removed, _added, oldest, count, _expiry = pipeline.execute()
+        except redis.RedisError as error:
+            if time.monotonic() - self._last_failure_logged > 60:
+                self._last_failure_logged = time.monotonic()
+                logger.warning(
+                    "rate limit counts in this worker, Redis failed: %s", error
+                )
+            self._fallback.check(key)
+            return
+        if count > self.limit:
+            # A rejected request does not count, as in the in-process limiter.
+            self._redis.zrem(name, member)
+            wait = oldest[0][1] + window - now if oldest else window
+            logger.warning("verification rate limit reached for a client")
+            raise RateLimited(max(1, math.ceil(wait)))
+
+    def reset(self) -> None:
+        import redis
+
+        self._fallback.reset()
+        try:
+            for name in self._redis.scan_iter("xcert:verify:*"):
+                self._redis.delete(name)
+        except redis.RedisError as error:
+            logger.warning("could not clear the rate limit counts in Redis: %s", error)
+
+
+def make_limiter(redis_url: str | None = None) -> RateLimiter | RedisRateLimiter:
+    """Return the limiter for this process: in Redis when ``REFLEX_REDIS_URL`` is set."""
+    url = redis_url if redis_url is not None else os.environ.get("REFLEX_REDIS_URL")
+    return RedisRateLimiter(url) if url else RateLimiter()
+
+
+limiter = make_limiter()
 
 
 @dataclass(frozen=True)
