@@ -12,6 +12,7 @@ class Settings:
     """Configuration of one running instance; see the README for each variable."""
 
     database_url: str
+    var_dir: Path
     storage_dir: Path
     demo_mode: bool
     sms_backend: str
@@ -30,6 +31,7 @@ def load_settings() -> Settings:
     storage_dir = Path(os.environ.get("XCERT_STORAGE_DIR", var_dir / "storage"))
     return Settings(
         database_url=database_url,
+        var_dir=var_dir,
         storage_dir=storage_dir,
         demo_mode=os.environ.get("XCERT_DEMO", "1") == "1",
         sms_backend=os.environ.get("XCERT_SMS_BACKEND", "outbox"),

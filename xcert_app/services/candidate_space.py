@@ -1,7 +1,6 @@
 """The candidate's personal space: first login by SMS code, then their own tickets,
 scores, results and certificates."""
 
-import hashlib
 import hmac
 import logging
 import secrets
@@ -32,6 +31,7 @@ from xcert_app.services import accounts, audit, sms
 from xcert_app.services.actor import Actor, require_role
 from xcert_app.services.errors import ServiceError, ValidationError
 from xcert_app.services.masking import mask_id_number, mask_mobile
+from xcert_app.services.secret import keyed_hash
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def _account_exists(session: Session, id_number: str) -> bool:
 
 
 def _code_hash(mobile: str, code: str) -> str:
-    return hashlib.sha256(f"{mobile}:{code}".encode()).hexdigest()
+    return keyed_hash(mobile, code)
 
 
 def request_first_login_code(session: Session, *, id_number: str) -> str:

@@ -7,7 +7,6 @@ change nothing (format, institution, rate limit) raise ``ValidationError``.
 """
 
 import base64
-import hashlib
 import io
 import logging
 import random
@@ -28,6 +27,7 @@ from xcert_app.models.system import Captcha, SmsCode
 from xcert_app.services import accounts, audit, reference
 from xcert_app.services.errors import ValidationError
 from xcert_app.services.masking import mask_mobile
+from xcert_app.services.secret import keyed_hash, same_hash
 from xcert_app.services.sms import get_sender
 
 logger = logging.getLogger(__name__)
@@ -88,12 +88,6 @@ def normalise_mobile(value: str, *, field_name: str = "mobile") -> str:
     return digits
 
 
-# NOTE: plain SHA-256 without a server secret. Anyone who can read the table can
-# recover a 6-digit code by trying all million values within its 5-minute life.
-def _hash(*parts: str) -> str:
-    return hashlib.sha256(":".join(parts).encode()).hexdigest()
-
-
 def _draw_captcha(text: str) -> bytes:
     width, height = 150, 50
     image = Image.new("RGB", (width, height), (245, 247, 250))
@@ -141,7 +135,7 @@ def new_captcha(session: Session) -> CaptchaChallenge:
     session.add(
         Captcha(
             token=token,
-            answer_hash=_hash(token, text),
+            answer_hash=keyed_hash(token, text),
             expires_at=clock.now() + CAPTCHA_LIFETIME,
         )
     )
@@ -163,7 +157,7 @@ def check_captcha(session: Session, *, token: str, answer: str) -> str:
     session.add(captcha)
     if captcha.expires_at <= clock.now():
         return "图形验证码已过期，请点击图片换一张"
-    if _hash(token, answer.strip().lower()) != captcha.answer_hash:
+    if not same_hash(keyed_hash(token, answer.strip().lower()), captcha.answer_hash):
         return "图形验证码不正确，请看清新图片后重新输入"
     return ""
 
@@ -199,7 +193,7 @@ def request_sms_code(
         SmsCode(
             mobile=mobile,
             purpose=purpose,
-            code_hash=_hash(mobile, purpose, code),
+            code_hash=keyed_hash(mobile, purpose, code),
             expires_at=now + SMS_CODE_LIFETIME,
         )
     )
@@ -231,7 +225,7 @@ def check_sms_code(
         return "短信验证码已过期（5 分钟内有效），请重新获取"
     if sms_code.attempts >= SMS_CODE_MAX_TRIES:
         return "短信验证码错误次数过多，请重新获取"
-    if _hash(mobile, purpose, code.strip()) != sms_code.code_hash:
+    if not same_hash(keyed_hash(mobile, purpose, code.strip()), sms_code.code_hash):
         sms_code.attempts += 1
         session.add(sms_code)
         left = SMS_CODE_MAX_TRIES - sms_code.attempts
