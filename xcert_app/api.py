@@ -3,6 +3,10 @@
 ``GET /api/verify?number=...&id_number=...`` returns JSON under the same rules as
 the public page: one response for every wrong pair, and a rate limit per client.
 
+``GET /api/downloads/{id}`` returns a file generated for the caller's organisation
+(a batch of PDFs), so large files travel over HTTP instead of the websocket. A
+signed link (``?expires=...&signature=...``) from the page stands in for the login.
+
 ``GET /api/student/scores`` and ``GET /api/student/tickets/{plan_id}`` give a signed-in
 candidate their published scores (JSON) and admission tickets (PDF). The caller is
 identified by the login session token, sent as ``Authorization: Bearer <token>`` or
@@ -14,13 +18,14 @@ import threading
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from xcert_app.db import session_scope
 from xcert_app.services import (
     accounts,
     candidate_space,
+    downloads,
     exam_documents,
     verification_public,
 )
@@ -140,9 +145,39 @@ def student_ticket(request: Request) -> Response:
     )
 
 
+def generated_file(request: Request) -> Response:
+    try:
+        file_id = int(request.path_params["file_id"])
+    except ValueError:
+        return JSONResponse({"message": "文件编号应为数字"}, status_code=400)
+    try:
+        with session_scope() as session:
+            if "signature" in request.query_params:
+                stored, path = downloads.locate_signed(
+                    session,
+                    file_id=file_id,
+                    expires=request.query_params.get("expires", ""),
+                    signature=request.query_params["signature"],
+                )
+            else:
+                stored, path = downloads.locate(
+                    session, actor=_signed_in(session, request), file_id=file_id
+                )
+            name, content_type = stored.original_name or path.name, stored.content_type
+    except ServiceError as error:
+        return _error(error)
+    return FileResponse(
+        path,
+        media_type=content_type,
+        filename=name,
+        content_disposition_type="attachment",
+    )
+
+
 api = Starlette(
     routes=[
         Route("/api/verify", verify_certificate, methods=["GET", "POST"]),
+        Route("/api/downloads/{file_id}", generated_file),
         Route("/api/student/scores", student_scores),
         Route("/api/student/tickets/{plan_id}", student_ticket),
     ]

@@ -6,17 +6,19 @@ account or a revoked session is refused at its next event.
 
 import functools
 import inspect
+import json
 import logging
 from collections.abc import Callable
 
 import reflex as rx
+from reflex.config import get_config
 from sqlmodel import Session
 
 from xcert_app import routes
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import ROLE_LABELS, Role
 from xcert_app.models.orgs import Organisation
-from xcert_app.services import accounts, notifications
+from xcert_app.services import accounts, downloads, notifications
 from xcert_app.services.actor import Actor
 from xcert_app.services.errors import AccessDenied, ServiceError
 
@@ -146,3 +148,13 @@ def shows_service_errors(handler: Callable) -> Callable:
 
 
 ALL_SIGNED_IN = ",".join(role.value for role in Role)
+
+
+def download_kept_file(file_id: int) -> rx.event.EventSpec:
+    """Make the browser fetch a file kept by ``downloads.keep`` from the backend.
+
+    The response is an attachment, so the browser saves it and stays on the page.
+    """
+    base = get_config().api_url.rstrip("/")
+    url = base + downloads.signed_path(file_id)
+    return rx.call_script(f"window.location.assign({json.dumps(url)})")

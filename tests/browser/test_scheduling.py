@@ -74,6 +74,16 @@ def test_org_schedules_and_school_prints_room_documents(
         if kind != "door":
             assert "刘洪伟" in text, kind
 
+    with page.expect_download() as info:
+        page.click("#download-plan")
+    assert info.value.suggested_filename.endswith(".pdf")
+    count, text = _pdf(info.value)
+    seated = len(demo_db.scalars(select(Arrangement.id)).all())
+    assert text.count("考生须知") == seated
+    assert count > seated
+    assert "考场签到表" in text
+    assert "刘洪伟" in text
+
 
 def test_student_downloads_own_ticket_in_window(exam_rows, demo_db, frozen_clock):
     from xcert_app.models.accounts import Account

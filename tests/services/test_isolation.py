@@ -41,6 +41,7 @@ from xcert_app.services import (
     certificates,
     dashboard,
     declarations,
+    downloads,
     exam_documents,
     exam_views,
     notifications,
@@ -150,6 +151,13 @@ def mentions(*texts: str) -> Callable:
 
 def row_of(session, world: World, name: str) -> Candidate:
     return session.get(Candidate, world.ids[name])
+
+
+def kept_file(session, world: World):
+    """A generated PDF kept for the owners' school."""
+    return downloads.keep(
+        session, actor=world.school_head, data=b"%PDF-1.4", filename="考场资料.pdf"
+    )
 
 
 def candidate_file(session, world: World, name: str, new_name: str) -> bytes:
@@ -842,6 +850,10 @@ MATRIX: dict[str, Case] = {
         ),
         lambda report, _w: report.matched > 0,
     ),
+    # downloads: generated files fetched over HTTP.
+    "downloads.locate": Case(
+        lambda s, w, a: downloads.locate(s, actor=a, file_id=kept_file(s, w).id)
+    ),
     "photos.photo_bytes": Case(
         lambda s, w, a: photos.photo_bytes(s, actor=a, candidate_id=w.ids["王五"])
     ),
@@ -1207,6 +1219,7 @@ NOT_SCOPED: dict[str, str] = {
     "accounts.change_password": "acts only on the caller's own account",
     "accounts.must_change_password": "reads only the caller's own account",
     "audit.record": "writes the caller's own entry; called by services, not pages",
+    "downloads.keep": "stores a file for the caller's own organisation only",
     "actor.require_role": "the check itself",
     "actor.require_school": "the check itself",
     "actor.require_org": "the check itself",

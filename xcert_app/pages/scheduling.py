@@ -11,9 +11,9 @@ from xcert_app.clock import format_beijing
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
-from xcert_app.services import exam_documents, exam_views, scheduling
+from xcert_app.services import downloads, exam_documents, exam_views, scheduling
 from xcert_app.services.errors import ServiceError, ValidationError
-from xcert_app.state import SessionState, shows_service_errors
+from xcert_app.state import SessionState, download_kept_file, shows_service_errors
 
 logger = logging.getLogger(__name__)
 
@@ -270,9 +270,8 @@ class ScheduleState(SessionState):
     async def download_batch(self, site_id: str):
         """Render every document of a site (or of the whole plan) with progress.
 
-        NOTE: the PDF goes to the browser through ``rx.download`` over the websocket,
-        so a whole large plan is held in memory twice; a stored file served by a
-        checked download route would suit plans of thousands of candidates better.
+        The PDF is kept in storage and fetched over HTTP, because a whole plan is
+        too large for one websocket message.
         """
         async with self:
             if self.running or not self.plan_id:
@@ -300,7 +299,7 @@ class ScheduleState(SessionState):
             async with self:
                 self.progress = done["value"]
         try:
-            filename, data, problems = task.result()
+            filename, file_id, problems = task.result()
         except ServiceError as error:
             async with self:
                 self.running = False
@@ -311,7 +310,7 @@ class ScheduleState(SessionState):
             self.progress = 100
             self.progress_label = f"已生成 {filename}"
             self.document_problems = problems
-        return rx.download(data=data, filename=filename)
+        return download_kept_file(file_id)
 
 
 def _strings(row: dict) -> dict[str, str]:
@@ -354,7 +353,7 @@ def _room_pdf_in_thread(
 
 def _batch_pdf_in_thread(
     token: str, plan_id: int, site_id: int | None, progress
-) -> tuple[str, bytes, list[str]]:
+) -> tuple[str, int, list[str]]:
     from xcert_app.services import accounts
 
     with session_scope() as session:
@@ -362,7 +361,10 @@ def _batch_pdf_in_thread(
         filename, document = exam_documents.batch_documents(
             session, actor=actor, plan_id=plan_id, site_id=site_id, progress=progress
         )
-    return filename, document.data, document.problems
+        kept = downloads.keep(
+            session, actor=actor, data=document.data, filename=filename
+        )
+        return filename, kept.id, document.problems
 
 
 def _table(headers: list[str], rows, cells, table_id: str) -> rx.Component:
