@@ -200,6 +200,7 @@ def test_issuance_day_on_tablet(pending_records, app_url, new_context_page, demo
     assert _decoded_qr(pdf) == url
     with org.expect_download() as batch_info:
         org.click("#download-batch")
+    assert batch_info.value.suggested_filename == "电子证书_2份.pdf"
     batch = open(batch_info.value.path(), "rb").read()
     assert batch.count(b"/verify?number=") == 2
 

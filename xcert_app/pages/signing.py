@@ -15,9 +15,9 @@ from xcert_app.components.signature_pad import (
 )
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
-from xcert_app.services import accounts, certificates, signing
+from xcert_app.services import accounts, certificates, downloads, signing
 from xcert_app.services.errors import AccessDenied, ValidationError
-from xcert_app.state import SessionState, shows_service_errors
+from xcert_app.state import SessionState, download_kept_file, shows_service_errors
 
 PAD_ID = "signature-pad"
 PAGE_SIZE = 20
@@ -293,10 +293,20 @@ class SigningState(SessionState):
             await asyncio.sleep(0.3)
             async with self:
                 self.download_progress = pages_done[0] * 100 // len(contents)
-        pdf = job.result()
+        file_id = await asyncio.to_thread(
+            _keep_batch, token, job.result(), f"电子证书_{len(contents)}份.pdf"
+        )
         async with self:
             self.download_progress = 100
-        return rx.download(data=pdf, filename=f"电子证书_{len(contents)}份.pdf")
+        return download_kept_file(file_id)
+
+
+def _keep_batch(token: str, pdf: bytes, filename: str) -> int:
+    with session_scope() as session:
+        actor = accounts.actor_for_token(session, token)
+        if actor is None:
+            raise AccessDenied("登录已失效，请重新登录")
+        return downloads.keep(session, actor=actor, data=pdf, filename=filename).id
 
 
 def _badge(signed, label: str) -> rx.Component:

@@ -20,9 +20,9 @@ from xcert_app.services.masking import mask_id_number
 
 logger = logging.getLogger(__name__)
 
-# NOTE: the page sends a batch PDF to the browser in one websocket message
-# (rx.download with data), so batches are capped; photos make each page larger.
-MAX_BATCH = 200
+# fpdf2 builds the whole batch PDF in memory (each page carries a photo and two
+# seals), so one batch is capped.
+MAX_BATCH = 1000
 
 
 def _visible(actor: Actor, record: IssuanceRecord) -> bool:
