@@ -51,6 +51,10 @@ def _choose(page: Page, trigger: str, option: str) -> None:
 def _register(page: Page, app_url: str, engine) -> tuple[str, str]:
     page.goto(f"{app_url}/register")
     expect(page.locator("#captcha-image")).to_be_visible()
+    page.click("#send-code")
+    expect(page.locator("#province-error")).to_contain_text("请先选择")
+    expect(page.locator("#mobile-error")).to_contain_text("11 位")
+    expect(page.locator("#captcha-error")).to_contain_text("请输入")
     _choose(page, "#province", "北京市")
     page.fill("#institution-search", "财贸")
     page.click(f"#institution-option-{NEW_SCHOOL_CODE}")
