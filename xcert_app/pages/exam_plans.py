@@ -1,5 +1,6 @@
 """Exam plans: the list and detail schools read, and the organisation's plan form."""
 
+import math
 import re
 from datetime import datetime, time
 
@@ -447,9 +448,17 @@ class PlanFormState(SessionState):
     def save(self):
         self.field_errors = {}
         try:
-            data = self._plan_input()
+            data, date_errors, session_problems = self._plan_input()
             with session_scope() as session:
                 actor = self.require_actor(session)
+                if date_errors or session_problems:
+                    errors = catalogue.plan_errors(
+                        session,
+                        org_id=actor.organisation_id,
+                        data=data,
+                        session_problems=session_problems,
+                    )
+                    raise ValidationError({**errors, **date_errors})
                 if self.plan_id:
                     plan = catalogue.update_plan(
                         session,
@@ -481,16 +490,25 @@ class PlanFormState(SessionState):
             for row in self.subjects
         ]
 
-    def _plan_input(self) -> catalogue.PlanInput:
+    def _plan_input(
+        self,
+    ) -> tuple[catalogue.PlanInput, dict[str, str], dict[int, str]]:
+        """Read the form into a plan.
+
+        Also return the window dates that could not be read, by window name, and
+        the session lines that could not be read, by subject id.
+        """
         windows = {}
-        errors = {}
+        date_errors = {}
         for name in catalogue.WINDOW_NAMES:
             start = _parse_date(self.dates.get(f"{name}_start", ""), time(0, 0))
             end = _parse_date(self.dates.get(f"{name}_end", ""), time(23, 59, 59))
             if start is None or end is None:
-                errors[name] = f"请填写{catalogue.WINDOW_LABELS[name]}的开始和结束日期"
+                label = catalogue.WINDOW_LABELS[name]
+                date_errors[name] = f"请填写{label}的开始和结束日期"
             windows[name] = (start, end)
         levels = []
+        session_problems = {}
         for level in self.levels:
             if level["selected"] != "1":
                 continue
@@ -500,7 +518,7 @@ class PlanFormState(SessionState):
                     continue
                 sessions, problem = _parse_sessions(row["sessions"])
                 if problem:
-                    errors[f"subject_{row['code']}"] = f"科目 {row['code']}：{problem}"
+                    session_problems[int(row["subject_id"])] = problem
                 terms.append(
                     catalogue.SubjectTerms(
                         subject_id=int(row["subject_id"]),
@@ -518,9 +536,8 @@ class PlanFormState(SessionState):
                     subjects=terms,
                 )
             )
-        if errors:
-            raise ValidationError(errors)
-        return catalogue.PlanInput(name=self.name, windows=windows, levels=levels)
+        data = catalogue.PlanInput(name=self.name, windows=windows, levels=levels)
+        return data, date_errors, session_problems
 
 
 def _parse_date(text: str, at: time) -> datetime | None:
@@ -532,10 +549,12 @@ def _parse_date(text: str, at: time) -> datetime | None:
 
 
 def _number(text: str) -> float:
+    """Read a number from a field; -1, which every check rejects, if it is not one."""
     try:
-        return float(text.strip())
+        value = float(text.strip())
     except ValueError:
         return -1
+    return value if math.isfinite(value) else -1
 
 
 def _parse_sessions(text: str) -> tuple[list[tuple[datetime, datetime]], str]:
