@@ -545,6 +545,24 @@ def test_subject_import_adds_updates_and_reports(session):
     assert session.exec(select(Subject).where(Subject.code == "12345X")).first() is None
 
 
+def test_subject_import_names_missing_certificate(session):
+    cat = make_catalogue(session)
+    data = _sheet(
+        [
+            subject_sheets.HEADERS,
+            ["555555", "无证书", "机考", "", "初级", "", ""],
+            ["555556", "无等级", "机考", "156000310", "", "", ""],
+        ]
+    )
+    report = subject_sheets.import_subjects(
+        session, actor=cat.org_actor, data=data, filename="科目.xlsx"
+    )
+    assert [row.errors for row in report.rows] == [
+        ["证书编号和证书等级都必须填写"],
+        ["证书编号和证书等级都必须填写"],
+    ]
+
+
 def test_subject_import_rejects_wrong_header(session):
     cat = make_catalogue(session)
     with pytest.raises(ValidationError) as caught:

@@ -126,3 +126,25 @@ def test_verify_command_prints_json(session, issued, capsys):
     assert '"found": true' in output
     assert '"holder_name_masked": "刘**"' in output
     assert main(["verify", record.certificate_number, "110101199003071233"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1560003101260000000001", ""),
+        (" 1560003101260000000001 ", ""),
+        ("156000310126000000001", "证书编号应为 22 位数字，当前为 21 位，请核对"),
+        (
+            "15600031012600000000a1",
+            "证书编号“15600031012600000000a1”无效：只能由 22 位数字组成",
+        ),
+        ("１５６", "证书编号“１５６”无效：只能由 22 位数字组成"),
+    ],
+)
+def test_number_format_messages(typed, message):
+    assert verification_public.number_problem(typed) == message
+
+
+def test_issued_number_has_valid_format(session, issued):
+    record, _candidate = issued
+    assert verification_public.number_problem(record.certificate_number) == ""

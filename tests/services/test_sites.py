@@ -108,6 +108,15 @@ def test_required_fields_are_reported(session, pilot):
     }
 
 
+def test_empty_contact_fields_named(session, pilot):
+    cat, school, actor = pilot
+    data = site_input(cat, school, contact_mobile="", contact_email="")
+    with pytest.raises(ValidationError) as caught:
+        sites.declare_site(session, actor=actor, data=data)
+    assert caught.value.errors["contact_mobile"] == "请填写联系人手机：11 位手机号"
+    assert caught.value.errors["contact_email"] == "请填写联系人邮箱"
+
+
 def test_evidence_is_checked_by_content(session, pilot):
     cat, school, actor = pilot
     with pytest.raises(ValidationError) as caught:

@@ -695,7 +695,7 @@ def declaration_form() -> rx.Component:
         rx.input(
             value=state.planned_count,
             on_change=state.set_planned_count,
-            placeholder="正整数",
+            placeholder="1 到 100000 的整数",
             id="planned-count",
             width="12rem",
         ),

@@ -206,11 +206,15 @@ def _check_site(session: Session, *, school_id: int, data: SiteInput) -> None:
         errors["name"] = "站点名称不能超过 128 个字"
     if len(data.address) > 256:
         errors["address"] = "详细地址不能超过 256 个字"
-    if not is_valid_mobile(data.contact_mobile):
+    if not data.contact_mobile:
+        errors["contact_mobile"] = "请填写联系人手机：11 位手机号"
+    elif not is_valid_mobile(data.contact_mobile):
         errors["contact_mobile"] = (
             f"联系人手机“{data.contact_mobile}”无效：须为 11 位手机号"
         )
-    if not is_valid_email(data.contact_email):
+    if not data.contact_email:
+        errors["contact_email"] = "请填写联系人邮箱"
+    elif not is_valid_email(data.contact_email):
         errors["contact_email"] = f"联系人邮箱“{data.contact_email}”格式不正确"
     if data.province_code or data.city_code or data.district_code:
         region_error = region_problem(
