@@ -835,8 +835,9 @@ def _check_room(
         errors["site_id"] = f"考核站点“{site.name}”不是向该计划的培训评价组织申报的"
 
     errors.update(_room_field_errors(session, data))
-    if not errors:
-        errors.update(_room_clash(session, plan, site, data, own_id))
+    if "plan_id" not in errors and "site_id" not in errors:
+        for key, message in _room_clash(session, plan, site, data, own_id).items():
+            errors.setdefault(key, message)
     if errors:
         raise ValidationError(errors)
     return plan, site
@@ -854,6 +855,8 @@ def _room_field_errors(session: Session, data: RoomInput) -> dict[str, str]:
         errors["seats"] = f"考场座位数须在 {MIN_SEATS} 到 {MAX_SEATS} 之间"
     if not data.address:
         errors["address"] = "请填写详细地址，尽量精确到门牌号"
+    if not data.certificate_level_ids:
+        errors["certificates"] = "请选择在该考场考试的证书"
     if data.province_code or data.city_code or data.district_code:
         region_error = region_problem(
             session, data.province_code, data.city_code, data.district_code
@@ -877,9 +880,7 @@ def _room_clash(
     allowed = set(site_level_ids(session, site.id)) & catalogue.plan_level_ids(
         session, plan.id
     )
-    if not data.certificate_level_ids:
-        errors["certificates"] = "请选择在该考场考试的证书"
-    elif not set(data.certificate_level_ids) <= allowed:
+    if data.certificate_level_ids and not set(data.certificate_level_ids) <= allowed:
         errors["certificates"] = "所选证书须同时在该站点的申报证书和该考试计划中"
     return errors
 
