@@ -8,6 +8,7 @@ import reflex as rx
 
 from xcert_app import routes
 from xcert_app.clock import BEIJING, format_beijing
+from xcert_app.components.callouts import callout_block
 from xcert_app.components.form_fields import data_table, field_error, labelled
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
@@ -747,7 +748,7 @@ def exam_plan_form_page() -> rx.Component:
         ),
         rx.cond(
             state.rules_locked,
-            rx.callout(
+            callout_block(
                 rx.vstack(
                     rx.text(
                         "该计划已开始报名，考核规则已锁定。如确需更正，请填写更正原因，更正将记入审计日志。"

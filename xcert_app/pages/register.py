@@ -261,13 +261,17 @@ def _form() -> rx.Component:
                 id="captcha",
                 width="100%",
             ),
-            rx.image(
-                src=state.captcha_image,
-                alt="图形验证码，点击换一张",
-                on_click=state.refresh_captcha,
-                cursor="pointer",
-                height="40px",
-                id="captcha-image",
+            # An empty src makes the browser fetch the page again, so wait for one.
+            rx.cond(
+                state.captcha_image != "",
+                rx.image(
+                    src=state.captcha_image,
+                    alt="图形验证码，点击换一张",
+                    on_click=state.refresh_captcha,
+                    cursor="pointer",
+                    height="40px",
+                    id="captcha-image",
+                ),
             ),
             rx.link(
                 "换一张", on_click=state.refresh_captcha, size="1", white_space="nowrap"
