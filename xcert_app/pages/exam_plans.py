@@ -550,7 +550,7 @@ def _parse_date(text: str, at: time) -> datetime | None:
 
 
 def _number(text: str) -> float:
-    """Read a number from a field; -1, which every check rejects, if it is not one."""
+    """Read a number from a field, or -1, which the range checks reject."""
     try:
         value = float(text.strip())
     except ValueError:

@@ -642,7 +642,7 @@ def list_subjects(
 # ------------------------------------------------------------------ exam plans
 
 
-# One day: no exam session runs longer.
+# The longest exam accepted, one day, so that a mistyped duration is caught.
 MAX_DURATION_MINUTES = 24 * 60
 
 
@@ -687,7 +687,7 @@ def check_levels(
     """Raise ``ValidationError`` unless every level's rule and subjects are complete.
 
     ``session_problems`` maps a subject id to the problem the form found while
-    reading its session lines; it replaces the missing-sessions message.
+    reading its session lines. That problem replaces the missing-sessions message.
     """
     errors: dict[str, str] = {}
     if not data.levels:
