@@ -129,7 +129,7 @@ def test_new_school_registers_declares_and_gets_quota(
     new_button.click()
     page.fill("#planned-count", "abc")
     page.click("#save-draft")
-    expect(page.locator("#planned_count-error")).to_contain_text("正整数")
+    expect(page.locator("#planned_count-error")).to_contain_text("1 到 100000 的整数")
     expect(page.locator("#certificate_id-error")).to_be_visible()
     expect(page.locator("#majors-error")).to_contain_text("按专业填报")
     screenshot(page, "declarations-form-errors")
