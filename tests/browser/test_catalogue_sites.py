@@ -36,6 +36,11 @@ def _option_value(page: Page, select_id: str, text: str) -> str:
 
 def _create_plan(page: Page, app_url: str) -> str:
     page.goto(f"{app_url}/exam/plans/form")
+    expect(page.locator("#plan-name")).to_be_visible()
+    page.click("#save-plan")
+    expect(page.locator("#name-error")).to_have_text("请填写计划名称")
+    expect(page.locator("#exam-error")).to_contain_text("请填写考试时间")
+    expect(page.locator("#levels-error")).to_contain_text("请至少添加")
     page.fill("#plan-name", "物流管理2026年12月第3次考核")
     for key, value in NEW_PLAN_DATES.items():
         page.fill(f"#plan-{key}", value)

@@ -134,3 +134,41 @@ def test_only_operator_lists_and_creates_accounts(session):
         accounts.authenticate(session, username="new_admin", password=password).id
         == account.id
     )
+
+
+def test_password_change_reports_every_field(session):
+    account = make_account(
+        session, role=Role.SCHOOL_HEAD, organisation=make_organisation(session)
+    )
+    actor = accounts.actor_for_account(session, account)
+    with pytest.raises(ValidationError) as caught:
+        accounts.change_password(
+            session,
+            actor=actor,
+            old_password="wrong",
+            new_password="short",
+            repeat_password="shorter",
+        )
+    assert caught.value.errors == {
+        "old_password": "原密码不正确",
+        "password": "密码长度须为 8 到 64 位",
+        "repeat_password": "两次输入的新密码不一致",
+    }
+
+
+def test_operator_account_form_reports_every_field(session):
+    make_account(session, role=Role.PLATFORM_ADMIN, username="taken")
+    operator = make_actor(session, role=Role.PLATFORM_ADMIN)
+    with pytest.raises(ValidationError) as caught:
+        accounts.operator_create_account(
+            session,
+            actor=operator,
+            username="taken",
+            role=Role.SCHOOL_ADMIN,
+            organisation_id=None,
+            display_name="x",
+        )
+    assert caught.value.errors == {
+        "organisation_id": "请选择账号所属机构",
+        "username": "账号 taken 已存在，请换一个",
+    }

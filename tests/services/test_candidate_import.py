@@ -525,3 +525,17 @@ def test_database_errors_in_report_not_cached(session):
     again = candidates.check_import(session, actor=actor, data=data, kind="school")
     assert again.errors == 0
     assert again.new == 1
+
+
+def test_check_digit_reason_reads_once(session):
+    actor = school_admin(session)
+    report = candidates.check_import(
+        session,
+        actor=actor,
+        data=xlsx([row("王一", "110101199003071234")]),
+        kind="school",
+    )
+    assert report.error_rows[0]["reasons"][0] == (
+        "第 2 行「证件号码」：证件号码校验位（末位）与前 17 位不符"
+        "（110101199003071234），请按证件核对后改正"
+    )

@@ -239,6 +239,47 @@ def test_subject_of_other_level_is_rejected(session):
         catalogue.create_plan(session, actor=cat.org_actor, data=data)
 
 
+def test_plan_reports_every_error(session):
+    cat = make_catalogue(session)
+    data = plan_input(cat, name=" ", weights=(40, 30, 20))
+    data.windows["exam"] = (None, None)
+    data.windows["score_entry"] = (
+        data.windows["registration"][0],
+        data.windows["score_entry"][1],
+    )
+    terms = data.levels[0].subjects[0]
+    terms.pass_mark, terms.duration_minutes = 200, 0
+    with pytest.raises(ValidationError) as caught:
+        catalogue.create_plan(session, actor=cat.org_actor, data=data)
+    errors = caught.value.errors
+    assert errors["name"] == "请填写计划名称"
+    assert errors["exam"] == "请填写考试时间的开始和结束时间"
+    assert errors["score_entry"] == "成绩登记时间须在准考证打印之后，请调整顺序"
+    assert "90%" in errors[f"level_{cat.level.id}"]
+    assert errors[f"subject_{cat.subjects[0].code}"] == (
+        f"科目 {cat.subjects[0].code}：合格分数须在 0 到 100 之间；请填写考试时长（分钟）"
+    )
+
+
+def test_unreadable_sessions_named_in_error(session):
+    cat = make_catalogue(session)
+    data = plan_input(cat)
+    subject = cat.subjects[1]
+    data.levels[0].subjects[1].sessions = []
+    data.levels[0].subjects[1].duration_minutes = 2000
+    errors = catalogue.plan_errors(
+        session,
+        org_id=cat.org.id,
+        data=data,
+        session_problems={subject.id: "场次“上午”格式不对"},
+    )
+    assert errors == {
+        f"subject_{subject.code}": (
+            f"科目 {subject.code}：考试时长不能超过 1440 分钟；场次“上午”格式不对"
+        )
+    }
+
+
 def test_rules_lock_once_registration_opens(session, frozen_clock):
     cat = make_catalogue(session)
     plan = make_plan(session, cat, start=beijing(2026, 12, 5))
@@ -348,6 +389,24 @@ def test_subject_code_must_be_six_digits(session):
             ),
         )
     assert "6 位数字" in caught.value.errors["code"]
+
+
+def test_empty_subject_fields_named(session):
+    cat = make_catalogue(session)
+    with pytest.raises(ValidationError) as caught:
+        catalogue.create_subject(
+            session,
+            actor=cat.org_actor,
+            data=catalogue.SubjectInput(
+                code=" ", name="", mode="", certificate_level_id=None
+            ),
+        )
+    errors = caught.value.errors
+    assert errors["code"] == "请填写科目编号：6 位数字（保留开头的 0）"
+    assert errors["name"] == "请填写科目名称"
+    assert errors["mode"] == "请选择考试方式：机考、实操或笔试"
+    assert errors["certificate_level_id"] == "请选择本机构的考核证书和等级"
+    assert "“”" not in " ".join(errors.values())
 
 
 def test_duplicate_subject_code_is_rejected(session):
@@ -484,6 +543,24 @@ def test_subject_import_adds_updates_and_reports(session):
     assert added.is_active is False
     assert session.get(Subject, existing.id).name == "基础考核（新）"
     assert session.exec(select(Subject).where(Subject.code == "12345X")).first() is None
+
+
+def test_subject_import_names_missing_certificate(session):
+    cat = make_catalogue(session)
+    data = _sheet(
+        [
+            subject_sheets.HEADERS,
+            ["555555", "无证书", "机考", "", "初级", "", ""],
+            ["555556", "无等级", "机考", "156000310", "", "", ""],
+        ]
+    )
+    report = subject_sheets.import_subjects(
+        session, actor=cat.org_actor, data=data, filename="科目.xlsx"
+    )
+    assert [row.errors for row in report.rows] == [
+        ["证书编号和证书等级都必须填写"],
+        ["证书编号和证书等级都必须填写"],
+    ]
 
 
 def test_subject_import_rejects_wrong_header(session):

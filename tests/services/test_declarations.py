@@ -272,13 +272,23 @@ def test_declaration_form_errors_name_each_field(session):
     assert session.exec(select(Declaration)).all() == []
 
 
-@pytest.mark.parametrize("count", ["0", "1.5", "abc", ""])
-def test_planned_count_must_be_positive_integer(session, count):
+@pytest.mark.parametrize(
+    ("count", "message"),
+    [
+        ("0", "拟申报的培训人数须至少为 1 人"),
+        ("1.5", "拟申报的培训人数“1.5”无效：请填写 1 到 100000 的整数"),
+        ("²", "拟申报的培训人数“²”无效：请填写 1 到 100000 的整数"),
+        ("", "请填写拟申报的培训人数"),
+        ("100001", "拟申报的培训人数 100001 超过上限：每项申报最多 100000 人"),
+        ("99999999999999999999", "超过上限：每项申报最多 100000 人"),
+    ],
+)
+def test_planned_count_messages(session, count, message):
     world = make_province(session)
     plan = make_plan(session, world)
     with pytest.raises(ValidationError) as caught:
         _draft(session, world, plan, planned_count=count)
-    assert "planned_count" in caught.value.errors
+    assert message in caught.value.errors["planned_count"]
 
 
 def test_majors_optional_when_plan_not_by_major(session):

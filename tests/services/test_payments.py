@@ -428,3 +428,17 @@ def test_confirm_and_reject_notify_the_school(session):
         f"缴费申请单 {second.number} 被退回",
         f"缴费申请单 {first.number} 已确认缴费",
     ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (" ", "请填写金额（元），如 120 或 120.50"),
+        ("abc", "金额“abc”无效：请填写不小于 0 的数，如 120 或 120.50"),
+        ("1.234", "金额“1.234”最多两位小数（精确到分）"),
+    ],
+)
+def test_amount_messages(typed, message):
+    with pytest.raises(ValidationError) as caught:
+        payments.parse_yuan(typed)
+    assert caught.value.errors["amount"] == message

@@ -167,3 +167,25 @@ def test_redis_down_counts_in_worker():
 def test_limiter_in_process_without_redis():
     limiter = verification_public.make_limiter("")
     assert isinstance(limiter, verification_public.RateLimiter)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1560003101260000000001", ""),
+        (" 1560003101260000000001 ", ""),
+        ("156000310126000000001", "证书编号应为 22 位数字，当前为 21 位，请核对"),
+        (
+            "15600031012600000000a1",
+            "证书编号“15600031012600000000a1”无效：只能由 22 位数字组成",
+        ),
+        ("１５６", "证书编号“１５６”无效：只能由 22 位数字组成"),
+    ],
+)
+def test_number_format_messages(typed, message):
+    assert verification_public.number_problem(typed) == message
+
+
+def test_issued_number_has_valid_format(session, issued):
+    record, _candidate = issued
+    assert verification_public.number_problem(record.certificate_number) == ""

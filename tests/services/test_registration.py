@@ -266,3 +266,61 @@ def test_taken_username_gets_suffix(session, monkeypatch, institution):
     make_account(session, role=Role.PLATFORM_ADMIN, username="4111012561")
     result = _register(session, monkeypatch)
     assert result.username == "4111012561-1"
+
+
+def test_code_request_reports_every_field(session):
+    challenge = registration.new_captcha(session)
+    result = registration.request_registration_code(
+        session,
+        province_code="",
+        institution_code="",
+        mobile="1380013",
+        captcha_token=challenge.token,
+        captcha_answer="?????",
+    )
+    assert result.errors["province"] == "请先选择院校所在省份"
+    assert result.errors["mobile"] == "请填写 11 位中国大陆手机号码"
+    assert result.errors["captcha"] == "图形验证码不正确，请看清新图片后重新输入"
+    assert session.exec(select(SmsMessage)).all() == []
+
+
+def test_code_request_without_captcha_answer(session, institution):
+    result = registration.request_registration_code(
+        session,
+        province_code="110000",
+        institution_code="4111099999",
+        mobile=MOBILE,
+        captcha_token="",
+        captcha_answer=" ",
+    )
+    assert set(result.errors) == {"institution", "captcha"}
+    assert result.errors["captcha"] == "请输入图形验证码中的字符"
+
+
+def test_code_request_sends_when_all_valid(session, monkeypatch, institution):
+    token, answer = _solved_captcha(session, monkeypatch)
+    result = registration.request_registration_code(
+        session,
+        province_code="110000",
+        institution_code="4111012561",
+        mobile=MOBILE,
+        captcha_token=token,
+        captcha_answer=answer,
+    )
+    assert result.errors == {}
+    assert re.fullmatch(r"\d{6}", _sent_code(session))
+
+
+def test_registration_reports_every_field(session, monkeypatch, institution):
+    with pytest.raises(ValidationError) as caught:
+        _register(
+            session,
+            monkeypatch,
+            code="12a",
+            institution_code="4111099999",
+            mobile="23800138000",
+        )
+    errors = caught.value.errors
+    assert set(errors) == {"institution", "mobile", "sms_code"}
+    assert errors["sms_code"] == "请填写短信中的 6 位数字验证码"
+    assert session.exec(select(Organisation)).all() == []

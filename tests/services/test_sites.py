@@ -108,6 +108,15 @@ def test_required_fields_are_reported(session, pilot):
     }
 
 
+def test_empty_contact_fields_named(session, pilot):
+    cat, school, actor = pilot
+    data = site_input(cat, school, contact_mobile="", contact_email="")
+    with pytest.raises(ValidationError) as caught:
+        sites.declare_site(session, actor=actor, data=data)
+    assert caught.value.errors["contact_mobile"] == "请填写联系人手机：11 位手机号"
+    assert caught.value.errors["contact_email"] == "请填写联系人邮箱"
+
+
 def test_evidence_is_checked_by_content(session, pilot):
     cat, school, actor = pilot
     with pytest.raises(ValidationError) as caught:
@@ -302,6 +311,22 @@ def test_room_name_unique_within_site_and_plan(session, room_setup):
     with pytest.raises(ValidationError) as caught:
         sites.create_room(session, actor=actor, data=data)
     assert "已存在" in caught.value.errors["name"]
+
+
+def test_room_form_reports_every_field(session, room_setup):
+    cat, _school, actor, site, plan = room_setup
+    data = room_input(plan, site, certificate_level_ids=[cat.level.id])
+    sites.create_room(session, actor=actor, data=data)
+    data.seats, data.address = 0, ""
+    with pytest.raises(ValidationError) as caught:
+        sites.create_room(session, actor=actor, data=data)
+    assert set(caught.value.errors) == {"name", "seats", "address"}
+    assert "已存在" in caught.value.errors["name"]
+    data.name, data.certificate_level_ids = "", []
+    with pytest.raises(ValidationError) as caught:
+        sites.create_room(session, actor=actor, data=data)
+    assert caught.value.errors["name"] == "请填写考场名称，如“107 室”或“13 号机房”"
+    assert caught.value.errors["certificates"] == "请选择在该考场考试的证书"
 
 
 def test_room_type_no_subject_needs_warns(session, room_setup):

@@ -35,6 +35,12 @@ def test_invalid_id_numbers_say_why(number, message):
     assert message in id_number_problem(number)
 
 
+def test_check_digit_message_once():
+    assert id_number_problem("110101199003071234") == (
+        "证件号码校验位（末位）与前 17 位不符"
+    )
+
+
 def test_mobile_email_and_credit_code():
     assert is_valid_mobile("13800138000")
     assert not is_valid_mobile("12800138000")

@@ -109,6 +109,38 @@ def data_table(headers: list[str], body, *, id: str) -> rx.Component:
     )
 
 
+def pager(*, page_number, total, page_size: int, go_to_page) -> rx.Component:
+    """Render previous and next buttons around "第 N 页，共 M 条".
+
+    ``go_to_page`` is the state's event that takes the page number to show.
+    """
+    return rx.hstack(
+        rx.button(
+            "上一页",
+            size="1",
+            variant="soft",
+            disabled=page_number <= 1,
+            on_click=go_to_page(page_number - 1),
+        ),
+        rx.text(
+            "第 ",
+            page_number.to_string(),
+            " 页，共 ",
+            total.to_string(),
+            " 条",
+            size="2",
+        ),
+        rx.button(
+            "下一页",
+            size="1",
+            variant="soft",
+            disabled=page_number * page_size >= total,
+            on_click=go_to_page(page_number + 1),
+        ),
+        align="center",
+    )
+
+
 class RegionMixin(rx.State, mixin=True):
     """Province, city and district choices from the division table, for a form."""
 

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from xcert_app import routes
+from xcert_app.components.callouts import callout_block
 from xcert_app.state import SessionState
 
 APP_TITLE = "1+X 证书试点平台"
@@ -92,7 +93,7 @@ def top_bar() -> rx.Component:
 
 def refusal() -> rx.Component:
     return rx.center(
-        rx.callout(
+        callout_block(
             rx.vstack(
                 rx.text("无权访问此页面", weight="bold"),
                 rx.text(

@@ -42,9 +42,6 @@ class PasswordState(SessionState):
     @rx.event
     def submit(self):
         self.field_errors = {}
-        if self.new_password != self.repeat_password:
-            self.field_errors = {"repeat_password": "两次输入的新密码不一致"}
-            return
         try:
             with session_scope() as session:
                 actor = self.require_actor(session)
@@ -53,6 +50,7 @@ class PasswordState(SessionState):
                     actor=actor,
                     old_password=self.old_password,
                     new_password=self.new_password,
+                    repeat_password=self.repeat_password,
                 )
         except ValidationError as error:
             self.field_errors = error.errors

@@ -6,6 +6,7 @@ import reflex as rx
 
 from xcert_app import routes
 from xcert_app.clock import clock, format_beijing
+from xcert_app.components.form_fields import pager
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
@@ -835,30 +836,11 @@ def review_page() -> rx.Component:
             id="review-table",
         ),
         rx.cond(state.total == 0, rx.text("暂无数据", color_scheme="gray")),
-        rx.hstack(
-            rx.button(
-                "上一页",
-                size="1",
-                variant="soft",
-                disabled=state.page_number <= 1,
-                on_click=state.go_to_page(state.page_number - 1),
-            ),
-            rx.text(
-                "第 ",
-                state.page_number.to_string(),
-                " 页，共 ",
-                state.total.to_string(),
-                " 条",
-                size="2",
-            ),
-            rx.button(
-                "下一页",
-                size="1",
-                variant="soft",
-                disabled=state.page_number * PAGE_SIZE >= state.total,
-                on_click=state.go_to_page(state.page_number + 1),
-            ),
-            align="center",
+        pager(
+            page_number=state.page_number,
+            total=state.total,
+            page_size=PAGE_SIZE,
+            go_to_page=state.go_to_page,
         ),
         decision_dialog(),
         width="100%",

@@ -4,6 +4,8 @@ import reflex as rx
 
 from xcert_app import routes
 from xcert_app.clock import clock
+from xcert_app.components.callouts import callout_block
+from xcert_app.components.form_fields import pager
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
@@ -593,30 +595,11 @@ def declarations_table() -> rx.Component:
             id="declarations-table",
         ),
         rx.cond(state.total == 0, rx.text("暂无数据", color_scheme="gray")),
-        rx.hstack(
-            rx.button(
-                "上一页",
-                size="1",
-                variant="soft",
-                disabled=state.page_number <= 1,
-                on_click=state.go_to_page(state.page_number - 1),
-            ),
-            rx.text(
-                "第 ",
-                state.page_number.to_string(),
-                " 页，共 ",
-                state.total.to_string(),
-                " 条",
-                size="2",
-            ),
-            rx.button(
-                "下一页",
-                size="1",
-                variant="soft",
-                disabled=state.page_number * PAGE_SIZE >= state.total,
-                on_click=state.go_to_page(state.page_number + 1),
-            ),
-            align="center",
+        pager(
+            page_number=state.page_number,
+            total=state.total,
+            page_size=PAGE_SIZE,
+            go_to_page=state.go_to_page,
         ),
         width="100%",
     )
@@ -695,7 +678,7 @@ def declaration_form() -> rx.Component:
         rx.input(
             value=state.planned_count,
             on_change=state.set_planned_count,
-            placeholder="正整数",
+            placeholder="1 到 100000 的整数",
             id="planned-count",
             width="12rem",
         ),
@@ -855,7 +838,7 @@ def declarations_page() -> rx.Component:
     return rx.vstack(
         rx.cond(
             DeclarationsState.needs_base_info,
-            rx.callout(
+            callout_block(
                 rx.hstack(
                     rx.text("申报前请先完善院校基础信息。"),
                     rx.link("去完善", href=routes.SCHOOL_BASE_INFO),

@@ -1,5 +1,6 @@
 """Exam plans: the list and detail schools read, and the organisation's plan form."""
 
+import math
 import re
 from datetime import datetime, time
 
@@ -7,6 +8,7 @@ import reflex as rx
 
 from xcert_app import routes
 from xcert_app.clock import BEIJING, format_beijing
+from xcert_app.components.callouts import callout_block
 from xcert_app.components.form_fields import data_table, field_error, labelled
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
@@ -447,9 +449,17 @@ class PlanFormState(SessionState):
     def save(self):
         self.field_errors = {}
         try:
-            data = self._plan_input()
+            data, date_errors, session_problems = self._plan_input()
             with session_scope() as session:
                 actor = self.require_actor(session)
+                if date_errors or session_problems:
+                    errors = catalogue.plan_errors(
+                        session,
+                        org_id=actor.organisation_id,
+                        data=data,
+                        session_problems=session_problems,
+                    )
+                    raise ValidationError({**errors, **date_errors})
                 if self.plan_id:
                     plan = catalogue.update_plan(
                         session,
@@ -481,16 +491,25 @@ class PlanFormState(SessionState):
             for row in self.subjects
         ]
 
-    def _plan_input(self) -> catalogue.PlanInput:
+    def _plan_input(
+        self,
+    ) -> tuple[catalogue.PlanInput, dict[str, str], dict[int, str]]:
+        """Read the form into a plan.
+
+        Also return the window dates that could not be read, by window name, and
+        the session lines that could not be read, by subject id.
+        """
         windows = {}
-        errors = {}
+        date_errors = {}
         for name in catalogue.WINDOW_NAMES:
             start = _parse_date(self.dates.get(f"{name}_start", ""), time(0, 0))
             end = _parse_date(self.dates.get(f"{name}_end", ""), time(23, 59, 59))
             if start is None or end is None:
-                errors[name] = f"请填写{catalogue.WINDOW_LABELS[name]}的开始和结束日期"
+                label = catalogue.WINDOW_LABELS[name]
+                date_errors[name] = f"请填写{label}的开始和结束日期"
             windows[name] = (start, end)
         levels = []
+        session_problems = {}
         for level in self.levels:
             if level["selected"] != "1":
                 continue
@@ -500,7 +519,7 @@ class PlanFormState(SessionState):
                     continue
                 sessions, problem = _parse_sessions(row["sessions"])
                 if problem:
-                    errors[f"subject_{row['code']}"] = f"科目 {row['code']}：{problem}"
+                    session_problems[int(row["subject_id"])] = problem
                 terms.append(
                     catalogue.SubjectTerms(
                         subject_id=int(row["subject_id"]),
@@ -518,9 +537,8 @@ class PlanFormState(SessionState):
                     subjects=terms,
                 )
             )
-        if errors:
-            raise ValidationError(errors)
-        return catalogue.PlanInput(name=self.name, windows=windows, levels=levels)
+        data = catalogue.PlanInput(name=self.name, windows=windows, levels=levels)
+        return data, date_errors, session_problems
 
 
 def _parse_date(text: str, at: time) -> datetime | None:
@@ -532,10 +550,12 @@ def _parse_date(text: str, at: time) -> datetime | None:
 
 
 def _number(text: str) -> float:
+    """Read a number from a field, or -1, which the range checks reject."""
     try:
-        return float(text.strip())
+        value = float(text.strip())
     except ValueError:
         return -1
+    return value if math.isfinite(value) else -1
 
 
 def _parse_sessions(text: str) -> tuple[list[tuple[datetime, datetime]], str]:
@@ -728,7 +748,7 @@ def exam_plan_form_page() -> rx.Component:
         ),
         rx.cond(
             state.rules_locked,
-            rx.callout(
+            callout_block(
                 rx.vstack(
                     rx.text(
                         "该计划已开始报名，考核规则已锁定。如确需更正，请填写更正原因，更正将记入审计日志。"

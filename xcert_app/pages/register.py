@@ -6,6 +6,7 @@ import reflex as rx
 from sqlalchemy.exc import IntegrityError
 
 from xcert_app import routes
+from xcert_app.components.form_fields import field_error
 from xcert_app.components.layout import APP_TITLE
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
@@ -121,17 +122,14 @@ class RegisterState(SessionState):
 
     @rx.event
     def send_code(self):
-        """Check the institution and captcha, then send an SMS code to the mobile."""
+        """Check every field, then send an SMS code to the mobile."""
         self.field_errors = {}
         try:
             with session_scope() as session:
-                registration.find_institution(
+                result = registration.request_registration_code(
                     session,
                     province_code=self.province_code,
                     institution_code=self.institution_code,
-                )
-                result = registration.request_sms_code(
-                    session,
                     mobile=self.mobile,
                     captcha_token=self._captcha_token,
                     captcha_answer=self.captcha_answer,
@@ -184,15 +182,7 @@ class RegisterState(SessionState):
 
 
 def _error(name: str) -> rx.Component:
-    return rx.cond(
-        RegisterState.field_errors.contains(name),
-        rx.text(
-            RegisterState.field_errors[name],
-            color_scheme="red",
-            size="1",
-            id=f"{name}-error",
-        ),
-    )
+    return field_error(RegisterState.field_errors, name)
 
 
 def _institution_option(row) -> rx.Component:
@@ -271,13 +261,17 @@ def _form() -> rx.Component:
                 id="captcha",
                 width="100%",
             ),
-            rx.image(
-                src=state.captcha_image,
-                alt="图形验证码，点击换一张",
-                on_click=state.refresh_captcha,
-                cursor="pointer",
-                height="40px",
-                id="captcha-image",
+            # An empty src makes the browser fetch the page again, so wait for one.
+            rx.cond(
+                state.captcha_image != "",
+                rx.image(
+                    src=state.captcha_image,
+                    alt="图形验证码，点击换一张",
+                    on_click=state.refresh_captcha,
+                    cursor="pointer",
+                    height="40px",
+                    id="captcha-image",
+                ),
             ),
             rx.link(
                 "换一张", on_click=state.refresh_captcha, size="1", white_space="nowrap"

@@ -6,6 +6,7 @@ import reflex as rx
 
 from xcert_app import routes
 from xcert_app.clock import format_beijing
+from xcert_app.components.callouts import callout_block
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Account, Role
@@ -99,12 +100,15 @@ class SealState(SessionState):
     @rx.event
     @shows_service_errors
     def save(self):
-        self.field_errors = {}
+        errors = {}
         if not self._pending:
-            self.field_errors = {"file": "请先选择签章图片"}
-            return
-        if self.white_background and not self.remove_white:
-            self.field_errors = {"file": "请先确认预览，勾选「去除白色底色」后再保存"}
+            errors["file"] = "请先选择签章图片"
+        elif self.white_background and not self.remove_white:
+            errors["file"] = "请先确认预览，勾选「去除白色底色」后再保存"
+        if errors and not self.authorised:
+            errors["authorised"] = seals.AUTHORISATION_MISSING
+        self.field_errors = errors
+        if errors:
             return
         try:
             with session_scope() as session:
@@ -245,7 +249,7 @@ def _editor() -> rx.Component:
             _error("file"),
             rx.cond(
                 SealState.white_background,
-                rx.callout(
+                callout_block(
                     rx.vstack(
                         rx.text(
                             "图片带有白色底色。上方为去除白色后的预览，确认效果无误后勾选下方选项再保存。"
@@ -279,7 +283,7 @@ def _editor() -> rx.Component:
 
 
 def _rules() -> rx.Component:
-    return rx.callout(
+    return callout_block(
         rx.vstack(
             rx.text("规则说明", weight="bold"),
             *[

@@ -8,6 +8,7 @@ from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.services import verification_public
 from xcert_app.services.errors import ServiceError
+from xcert_app.services.verification_public import NUMBER_DIGITS
 
 DETAIL_LABELS = [
     ("holder_name_masked", "姓名"),
@@ -51,6 +52,10 @@ class VerifyState(rx.State):
         self.message = ""
         if not self.number.strip() or not self.id_number.strip():
             self.message = "请填写证书编号和证件号码"
+            return
+        problem = verification_public.number_problem(self.number)
+        if problem:
+            self.message = problem
             return
         try:
             with session_scope() as session:
@@ -105,11 +110,19 @@ def verify_page() -> rx.Component:
                         rx.input(
                             value=VerifyState.number,
                             on_change=VerifyState.set_number,
-                            placeholder="22 位证书编号",
+                            placeholder=f"{NUMBER_DIGITS} 位数字",
                             input_mode="numeric",
+                            max_length=NUMBER_DIGITS + 10,
                             size="3",
                             width="100%",
                             id="verify-number",
+                        ),
+                        rx.text(
+                            f"证书编号为 {NUMBER_DIGITS} 位数字；"
+                            "扫描证书上的二维码打开本页时会自动填入。",
+                            size="1",
+                            color_scheme="gray",
+                            id="verify-number-help",
                         ),
                         rx.text("证件号码", size="2"),
                         rx.input(

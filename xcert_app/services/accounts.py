@@ -27,6 +27,18 @@ _hasher = PasswordHash.recommended()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
+def username_problem(session: Session, username: str) -> str:
+    """Return why ``username`` cannot be a new account's name, or "" if it can."""
+    if not username.strip():
+        return "请填写账号"
+    existing_id = session.exec(
+        select(Account.id).where(Account.username == username.strip())
+    ).first()
+    if existing_id is not None:
+        return f"账号 {username.strip()} 已存在，请换一个"
+    return ""
+
+
 def hash_password(password: str) -> str:
     """Return the Argon2 hash of ``password``."""
     return _hasher.hash(password)
@@ -68,10 +80,9 @@ def create_account(
     many accounts sharing one password (demo data, tests) are hashed once.
     """
     username = username.strip()
-    if not username:
-        raise ValidationError({"username": "请填写账号"})
-    if session.exec(select(Account).where(Account.username == username)).first():
-        raise ValidationError({"username": f"账号 {username} 已存在，请换一个"})
+    problem = username_problem(session, username)
+    if problem:
+        raise ValidationError({"username": problem})
     account = Account(
         username=username,
         display_name=display_name or username,
@@ -214,17 +225,34 @@ def must_change_password(session: Session, actor: Actor) -> bool:
 
 
 def change_password(
-    session: Session, *, actor: Actor, old_password: str, new_password: str
+    session: Session,
+    *,
+    actor: Actor,
+    old_password: str,
+    new_password: str,
+    repeat_password: str | None = None,
 ) -> None:
-    """Replace the caller's password after checking the old one and the rules."""
+    """Replace the caller's password after checking the old one and the rules.
+
+    ``repeat_password``, when given, must equal ``new_password``. Every field's
+    error is raised at once.
+    """
     account = session.get(Account, actor.account_id)
     if account is None:
         raise AccessDenied("请先登录")
+    errors: dict[str, str] = {}
     if not _hasher.verify(old_password, account.password_hash):
-        raise ValidationError({"old_password": "原密码不正确"})
-    check_password_rules(new_password)
-    if new_password == old_password:
-        raise ValidationError({"password": "新密码不能与原密码相同"})
+        errors["old_password"] = "原密码不正确"
+    try:
+        check_password_rules(new_password)
+    except ValidationError as error:
+        errors.update(error.errors)
+    if "password" not in errors and new_password == old_password:
+        errors["password"] = "新密码不能与原密码相同"
+    if repeat_password is not None and repeat_password != new_password:
+        errors["repeat_password"] = "两次输入的新密码不一致"
+    if errors:
+        raise ValidationError(errors)
     account.password_hash = hash_password(new_password)
     account.must_change_password = False
     account.password_changed_at = clock.now()
@@ -269,13 +297,19 @@ def operator_create_account(
 ) -> tuple[Account, str]:
     """Create an account as the platform operator; return it with its generated password."""
     require_role(actor, Role.PLATFORM_ADMIN)
+    errors: dict[str, str] = {}
     if role not in (Role.PLATFORM_ADMIN, Role.CANDIDATE) and organisation_id is None:
-        raise ValidationError({"organisation_id": "请选择账号所属机构"})
-    if (
+        errors["organisation_id"] = "请选择账号所属机构"
+    elif (
         organisation_id is not None
         and session.get(Organisation, organisation_id) is None
     ):
-        raise ValidationError({"organisation_id": "所选机构不存在"})
+        errors["organisation_id"] = "所选机构不存在"
+    problem = username_problem(session, username)
+    if problem:
+        errors["username"] = problem
+    if errors:
+        raise ValidationError(errors)
     password = generate_password()
     account = create_account(
         session,

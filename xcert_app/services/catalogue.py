@@ -138,7 +138,9 @@ def check_windows(windows: dict[str, tuple[datetime, datetime]]) -> None:
     Each window ends after it starts, and the windows start and end in calendar
     order. Registration closes before ticket printing opens, because the tickets
     carry a schedule built from the final registrations. Ticket printing may run
-    into the exam days, and publication may start with score entry.
+    into the exam days, and publication may start with score entry. The order is
+    checked between the windows that are complete, so one error does not hide
+    another.
     """
     errors: dict[str, str] = {}
     for window_name in WINDOW_NAMES:
@@ -150,9 +152,8 @@ def check_windows(windows: dict[str, tuple[datetime, datetime]]) -> None:
             raise ValueError("plan windows must be timezone-aware")
         elif end < start:
             errors[window_name] = f"{label}的结束时间早于开始时间，请修改"
-    if errors:
-        raise ValidationError(errors)
-    for earlier, later in zip(WINDOW_NAMES, WINDOW_NAMES[1:], strict=False):
+    valid = [name for name in WINDOW_NAMES if name not in errors]
+    for earlier, later in zip(valid, valid[1:], strict=False):
         (earlier_start, earlier_end), (later_start, later_end) = (
             windows[earlier],
             windows[later],
@@ -161,7 +162,11 @@ def check_windows(windows: dict[str, tuple[datetime, datetime]]) -> None:
             errors[later] = (
                 f"{WINDOW_LABELS[later]}须在{WINDOW_LABELS[earlier]}之后，请调整顺序"
             )
-    if windows["registration"][1] >= windows["ticket"][0]:
+    if (
+        "registration" in valid
+        and "ticket" in valid
+        and windows["registration"][1] >= windows["ticket"][0]
+    ):
         errors.setdefault(
             "ticket", "准考证打印须在报名时间结束之后开始，请调整准考证打印时间"
         )
@@ -194,7 +199,9 @@ def _check_certificate_fields(
     session: Session, *, code: str, name: str, levels: list[str], own_id: int | None
 ) -> None:
     errors: dict[str, str] = {}
-    if not CERTIFICATE_CODE.match(code):
+    if not code:
+        errors["code"] = "请填写证书编号：1 到 16 位数字"
+    elif not CERTIFICATE_CODE.match(code):
         errors["code"] = f"证书编号“{code}”无效：须为 1 到 16 位数字"
     else:
         clash = session.exec(
@@ -447,7 +454,9 @@ def check_subject(
 ) -> None:
     """Raise ``ValidationError`` with every invalid field of a subject."""
     errors: dict[str, str] = {}
-    if not SUBJECT_CODE.match(data.code):
+    if not data.code:
+        errors["code"] = "请填写科目编号：6 位数字（保留开头的 0）"
+    elif not SUBJECT_CODE.match(data.code):
         errors["code"] = f"科目编号“{data.code}”无效：须为 6 位数字（保留开头的 0）"
     else:
         clash = session.exec(select(Subject).where(Subject.code == data.code)).first()
@@ -457,7 +466,9 @@ def check_subject(
         errors["name"] = "请填写科目名称"
     elif len(data.name) > 64:
         errors["name"] = "科目名称不能超过 64 个字"
-    if data.mode not in {mode.value for mode in ExamMode}:
+    if not data.mode:
+        errors["mode"] = "请选择考试方式：机考、实操或笔试"
+    elif data.mode not in {mode.value for mode in ExamMode}:
         errors["mode"] = f"考试方式“{data.mode}”无效：只能是机考、实操或笔试"
     if not data.audience:
         errors["audience"] = "请填写参考对象，如“所有考生”或“院校学生”"
@@ -631,6 +642,10 @@ def list_subjects(
 # ------------------------------------------------------------------ exam plans
 
 
+# The longest exam accepted, one day, so that a mistyped duration is caught.
+MAX_DURATION_MINUTES = 24 * 60
+
+
 @dataclass
 class SubjectTerms:
     """Per subject of a plan: pass mark, weight in percent, duration and sessions."""
@@ -662,18 +677,28 @@ class PlanInput:
     score_max: int = 100
 
 
-def check_levels(session: Session, *, org_id: int, data: PlanInput) -> None:
-    """Raise ``ValidationError`` unless every level's rule and subjects are complete."""
+def check_levels(
+    session: Session,
+    *,
+    org_id: int,
+    data: PlanInput,
+    session_problems: dict[int, str] | None = None,
+) -> None:
+    """Raise ``ValidationError`` unless every level's rule and subjects are complete.
+
+    ``session_problems`` maps a subject id to the problem the form found while
+    reading its session lines. That problem replaces the missing-sessions message.
+    """
     errors: dict[str, str] = {}
     if not data.levels:
         raise ValidationError({"levels": "请至少添加一个考核证书等级及其科目"})
-    exam_start, exam_end = data.windows["exam"]
     seen_levels: set[int] = set()
     for rule in data.levels:
         level = session.get(CertificateLevel, rule.certificate_level_id)
         certificate = session.get(Certificate, level.certificate_id) if level else None
         if certificate is None or certificate.org_id != org_id:
-            raise ValidationError({"levels": "考核证书须为本机构的证书"})
+            errors["levels"] = "考核证书须为本机构的证书"
+            continue
         label = level_label(certificate, level)
         key = f"level_{level.id}"
         if level.id in seen_levels:
@@ -683,15 +708,49 @@ def check_levels(session: Session, *, org_id: int, data: PlanInput) -> None:
         problem = _level_problem(session, rule, level, label, data)
         if problem:
             errors[key] = problem
-            continue
         for terms in rule.subjects:
             subject = session.get(Subject, terms.subject_id)
-            problem = _terms_problem(terms, subject, data.score_max)
-            problem = problem or _sessions_problem(terms, exam_start, exam_end)
-            if problem:
-                errors[f"subject_{subject.code}"] = f"科目 {subject.code}：{problem}"
+            if subject is None or subject.certificate_level_id != level.id:
+                continue
+            problems = _terms_problems(
+                terms,
+                data,
+                (session_problems or {}).get(subject.id, ""),
+            )
+            if problems:
+                errors[f"subject_{subject.code}"] = (
+                    f"科目 {subject.code}：{'；'.join(problems)}"
+                )
     if errors:
         raise ValidationError(errors)
+
+
+def plan_errors(
+    session: Session,
+    *,
+    org_id: int,
+    data: PlanInput,
+    session_problems: dict[int, str] | None = None,
+) -> dict[str, str]:
+    """Return every field error of a plan's name, windows and levels at once.
+
+    The result is empty when the plan can be saved. ``session_problems`` is as
+    for ``check_levels``.
+    """
+    errors: dict[str, str] = {}
+    if not data.name.strip():
+        errors["name"] = "请填写计划名称"
+    try:
+        check_windows(data.windows)
+    except ValidationError as error:
+        errors.update(error.errors)
+    try:
+        check_levels(
+            session, org_id=org_id, data=data, session_problems=session_problems
+        )
+    except ValidationError as error:
+        errors.update(error.errors)
+    return errors
 
 
 def _level_problem(
@@ -722,28 +781,39 @@ def _level_problem(
     return ""
 
 
-def _terms_problem(terms: SubjectTerms, subject: Subject, score_max: int) -> str:
-    if not 0 <= terms.pass_mark <= score_max:
-        return f"合格分数须在 0 到 {score_max} 之间"
+def _terms_problems(terms: SubjectTerms, data: PlanInput, sessions_problem: str):
+    """List every problem of one subject's terms, for one message on its row."""
+    problems = []
+    if not 0 <= terms.pass_mark <= data.score_max:
+        problems.append(f"合格分数须在 0 到 {data.score_max} 之间")
     if not 0 <= terms.weight_percent <= 100:
-        return "所占总成绩比例须在 0 到 100 之间"
+        problems.append("所占总成绩比例须在 0 到 100 之间")
     if terms.duration_minutes <= 0:
-        return "请填写考试时长（分钟）"
-    if not terms.sessions:
-        return "请至少填写一个考试场次"
-    return ""
+        problems.append("请填写考试时长（分钟）")
+    elif terms.duration_minutes > MAX_DURATION_MINUTES:
+        problems.append(f"考试时长不能超过 {MAX_DURATION_MINUTES} 分钟")
+    if sessions_problem:
+        problems.append(sessions_problem)
+    elif not terms.sessions:
+        problems.append("请至少填写一个考试场次")
+    else:
+        problems.extend(_sessions_problems(terms, data.windows.get("exam")))
+    return problems
 
 
-def _sessions_problem(
-    terms: SubjectTerms, exam_start: datetime, exam_end: datetime
-) -> str:
+def _sessions_problems(
+    terms: SubjectTerms, exam_window: tuple[datetime, datetime] | None
+) -> list[str]:
+    problems = []
     for starts_at, ends_at in terms.sessions:
         session_text = f"{format_beijing(starts_at)}~{format_beijing(ends_at, '%H:%M')}"
         if ends_at <= starts_at:
-            return f"场次 {session_text} 的结束时间须晚于开始时间"
-        if starts_at < exam_start or ends_at > exam_end:
-            return f"场次 {session_text} 不在考试时间范围内"
-    return ""
+            problems.append(f"场次 {session_text} 的结束时间须晚于开始时间")
+        elif exam_window is None or None in exam_window:
+            continue
+        elif starts_at < exam_window[0] or ends_at > exam_window[1]:
+            problems.append(f"场次 {session_text} 不在考试时间范围内")
+    return problems
 
 
 def _generate_plan_code(session: Session) -> str:
@@ -763,10 +833,9 @@ def create_plan(session: Session, *, actor: Actor, data: PlanInput) -> ExamPlan:
     """Add a published exam plan with its windows and rules; the code is generated."""
     org_id = require_org(actor)
     name = data.name.strip()
-    if not name:
-        raise ValidationError({"name": "请填写计划名称"})
-    check_windows(data.windows)
-    check_levels(session, org_id=org_id, data=data)
+    errors = plan_errors(session, org_id=org_id, data=data)
+    if errors:
+        raise ValidationError(errors)
 
     plan = ExamPlan(
         code=_generate_plan_code(session),
@@ -815,10 +884,9 @@ def update_plan(
             f"考试计划 {plan.code} 已开始报名，考核规则已锁定；如确需更正，请填写更正原因"
         )
     name = data.name.strip()
-    if not name:
-        raise ValidationError({"name": "请填写计划名称"})
-    check_windows(data.windows)
-    check_levels(session, org_id=plan.org_id, data=data)
+    errors = plan_errors(session, org_id=plan.org_id, data=data)
+    if errors:
+        raise ValidationError(errors)
 
     before = {"name": plan.name, **_window_text(_plan_windows(plan))}
     before["rules"] = _rules_text(session, plan.id)

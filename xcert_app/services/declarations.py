@@ -50,6 +50,7 @@ logger = logging.getLogger(__name__)
 SCHOOL_TYPES = ["本科院校", "高职院校", "中职学校", "其他"]
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 MAX_DESCRIPTION = 2000
+MAX_PLANNED_COUNT = 100_000
 PENDING = (DeclarationStatus.PENDING_CITY, DeclarationStatus.PENDING_PROVINCE)
 EDITABLE = (DeclarationStatus.DRAFT, DeclarationStatus.REJECTED)
 PHASE_LABELS = {"not_started": "未开始", "open": "申报中", "ended": "已结束"}
@@ -539,10 +540,9 @@ def _check_declaration(
     elif plan.by_major and not major_ids:
         errors["majors"] = "本批次要求按专业填报，请至少添加一个专业"
 
-    text = str(form.planned_count).strip()
-    planned = int(text) if text.isdigit() else 0
-    if planned <= 0 or planned > 100_000:
-        errors["planned_count"] = "拟申报的培训人数须为正整数"
+    planned, problem = _planned_count(str(form.planned_count))
+    if problem:
+        errors["planned_count"] = problem
 
     for name, label in (
         ("teacher_description", "师资情况描述"),
@@ -558,6 +558,26 @@ def _check_declaration(
     if errors:
         raise ValidationError(errors)
     return planned, major_ids
+
+
+def _planned_count(typed: str) -> tuple[int, str]:
+    """Parse the planned trainee count. Return it, or 0 and the error message."""
+    text = typed.strip()
+    if not text:
+        return 0, "请填写拟申报的培训人数"
+    if not re.fullmatch(r"[0-9]+", text):
+        return (
+            0,
+            f"拟申报的培训人数“{text}”无效：请填写 1 到 {MAX_PLANNED_COUNT} 的整数",
+        )
+    planned = int(text)
+    if planned == 0:
+        return 0, "拟申报的培训人数须至少为 1 人"
+    if planned > MAX_PLANNED_COUNT:
+        return 0, (
+            f"拟申报的培训人数 {planned} 超过上限：每项申报最多 {MAX_PLANNED_COUNT} 人"
+        )
+    return planned, ""
 
 
 def _claim(

@@ -39,7 +39,7 @@ def id_number_problem(id_number: str) -> str | None:
     except Exception:
         return "证件号码中的出生日期不存在"
     if id_check_character(id_number[:17]) != id_number[17]:
-        return "证件号码校验位不正确，请核对"
+        return "证件号码校验位（末位）与前 17 位不符"
     return None
 
 

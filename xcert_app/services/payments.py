@@ -62,6 +62,8 @@ def format_yuan(amount_fen: int) -> str:
 
 def parse_yuan(text: str) -> int:
     """Parse a yuan amount with at most two decimals into fen; raise ``ValidationError``."""
+    if not text.strip():
+        raise ValidationError({"amount": "请填写金额（元），如 120 或 120.50"})
     try:
         amount = Decimal(text.strip())
     except InvalidOperation:

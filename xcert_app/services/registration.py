@@ -271,6 +271,63 @@ def find_institution(
     return institution
 
 
+def _form_errors(
+    session: Session, *, province_code: str, institution_code: str, mobile: str
+) -> tuple[Institution | None, str, dict[str, str]]:
+    """Check the institution and the mobile together, so the form shows both errors."""
+    errors: dict[str, str] = {}
+    institution = None
+    try:
+        institution = find_institution(
+            session, province_code=province_code, institution_code=institution_code
+        )
+    except ValidationError as error:
+        errors.update(error.errors)
+    try:
+        mobile = normalise_mobile(mobile)
+    except ValidationError as error:
+        errors.update(error.errors)
+    return institution, mobile, errors
+
+
+def request_registration_code(
+    session: Session,
+    *,
+    province_code: str,
+    institution_code: str,
+    mobile: str,
+    captcha_token: str,
+    captcha_answer: str,
+) -> SmsCodeRequest:
+    """Check every field of the registration form, then send the SMS code.
+
+    The captcha is checked, and so used up, even when another field is wrong, so
+    the form reports every field's error at once.
+    """
+    _institution, mobile, errors = _form_errors(
+        session,
+        province_code=province_code,
+        institution_code=institution_code,
+        mobile=mobile,
+    )
+    if not captcha_answer.strip():
+        errors["captcha"] = "请输入图形验证码中的字符"
+    if errors:
+        if "captcha" not in errors:
+            captcha_error = check_captcha(
+                session, token=captcha_token, answer=captcha_answer
+            )
+            if captcha_error:
+                errors["captcha"] = captcha_error
+        return SmsCodeRequest(errors=errors)
+    return request_sms_code(
+        session,
+        mobile=mobile,
+        captcha_token=captcha_token,
+        captcha_answer=captcha_answer,
+    )
+
+
 def _free_username(session: Session, base: str) -> str:
     username, suffix = base, 1
     while session.exec(select(Account.id).where(Account.username == username)).first():
@@ -293,12 +350,16 @@ def register_school(
     used it). The generated password must be
     changed at first login; it is returned once and sent to ``mobile`` by SMS.
     """
-    institution = find_institution(
-        session, province_code=province_code, institution_code=institution_code
+    institution, mobile, errors = _form_errors(
+        session,
+        province_code=province_code,
+        institution_code=institution_code,
+        mobile=mobile,
     )
-    mobile = normalise_mobile(mobile)
     if not re.fullmatch(r"\d{6}", (sms_code or "").strip()):
-        raise ValidationError({"sms_code": "请填写短信中的 6 位数字验证码"})
+        errors["sms_code"] = "请填写短信中的 6 位数字验证码"
+    if errors:
+        raise ValidationError(errors)
     code_error = check_sms_code(session, mobile=mobile, code=sms_code)
     if code_error:
         return RegistrationResult(errors={"sms_code": code_error})

@@ -26,6 +26,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # A pixel this close to white counts as background when whitening is confirmed.
 WHITE_THRESHOLD = 235
 WHITE_BACKGROUND = "white_background"
+AUTHORISATION_MISSING = "请阅读并勾选《电子签名章使用授权委托书》后再保存"
 
 
 class WhiteBackground(ValidationError):
@@ -176,9 +177,7 @@ def save_seal(
     """Store a new current seal for the principal's school; the previous one becomes history."""
     school_id = _require_head(actor)
     if not authorised:
-        raise ValidationError(
-            {"authorised": "请阅读并勾选《电子签名章使用授权委托书》后再保存"}
-        )
+        raise ValidationError({"authorised": AUTHORISATION_MISSING})
     png = prepare_seal(data, filename=filename, remove_white=remove_white)
 
     stored = storage.save_bytes(

@@ -206,11 +206,15 @@ def _check_site(session: Session, *, school_id: int, data: SiteInput) -> None:
         errors["name"] = "站点名称不能超过 128 个字"
     if len(data.address) > 256:
         errors["address"] = "详细地址不能超过 256 个字"
-    if not is_valid_mobile(data.contact_mobile):
+    if not data.contact_mobile:
+        errors["contact_mobile"] = "请填写联系人手机：11 位手机号"
+    elif not is_valid_mobile(data.contact_mobile):
         errors["contact_mobile"] = (
             f"联系人手机“{data.contact_mobile}”无效：须为 11 位手机号"
         )
-    if not is_valid_email(data.contact_email):
+    if not data.contact_email:
+        errors["contact_email"] = "请填写联系人邮箱"
+    elif not is_valid_email(data.contact_email):
         errors["contact_email"] = f"联系人邮箱“{data.contact_email}”格式不正确"
     if data.province_code or data.city_code or data.district_code:
         region_error = region_problem(
@@ -831,8 +835,9 @@ def _check_room(
         errors["site_id"] = f"考核站点“{site.name}”不是向该计划的培训评价组织申报的"
 
     errors.update(_room_field_errors(session, data))
-    if not errors:
-        errors.update(_room_clash(session, plan, site, data, own_id))
+    if "plan_id" not in errors and "site_id" not in errors:
+        for key, message in _room_clash(session, plan, site, data, own_id).items():
+            errors.setdefault(key, message)
     if errors:
         raise ValidationError(errors)
     return plan, site
@@ -850,6 +855,8 @@ def _room_field_errors(session: Session, data: RoomInput) -> dict[str, str]:
         errors["seats"] = f"考场座位数须在 {MIN_SEATS} 到 {MAX_SEATS} 之间"
     if not data.address:
         errors["address"] = "请填写详细地址，尽量精确到门牌号"
+    if not data.certificate_level_ids:
+        errors["certificates"] = "请选择在该考场考试的证书"
     if data.province_code or data.city_code or data.district_code:
         region_error = region_problem(
             session, data.province_code, data.city_code, data.district_code
@@ -873,9 +880,7 @@ def _room_clash(
     allowed = set(site_level_ids(session, site.id)) & catalogue.plan_level_ids(
         session, plan.id
     )
-    if not data.certificate_level_ids:
-        errors["certificates"] = "请选择在该考场考试的证书"
-    elif not set(data.certificate_level_ids) <= allowed:
+    if data.certificate_level_ids and not set(data.certificate_level_ids) <= allowed:
         errors["certificates"] = "所选证书须同时在该站点的申报证书和该考试计划中"
     return errors
 

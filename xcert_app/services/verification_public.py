@@ -27,6 +27,8 @@ from xcert_app.services.masking import mask_id_number, mask_name
 logger = logging.getLogger(__name__)
 
 NOT_FOUND_MESSAGE = "查无此证书，请核对证书编号和证件号码后重试"
+# 9 digits of certificate code, 1 of level, 2 of year, 2 of province, 8 of serial.
+NUMBER_DIGITS = 22
 MAX_REQUESTS = 10
 WINDOW = timedelta(minutes=1)
 
@@ -167,6 +169,19 @@ class VerifiedCertificate:
 
     def as_dict(self) -> dict[str, str]:
         return dict(self.__dict__)
+
+
+def number_problem(number: str) -> str:
+    """Return why ``number`` cannot be a certificate number, or "" when it can be.
+
+    The format is public, so saying it is wrong reveals nothing about any holder.
+    """
+    number = number.strip()
+    if not number.isascii() or not number.isdigit():
+        return f"证书编号“{number}”无效：只能由 {NUMBER_DIGITS} 位数字组成"
+    if len(number) != NUMBER_DIGITS:
+        return f"证书编号应为 {NUMBER_DIGITS} 位数字，当前为 {len(number)} 位，请核对"
+    return ""
 
 
 def _normalise_id(id_number: str) -> str:

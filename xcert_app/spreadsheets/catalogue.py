@@ -184,6 +184,9 @@ def _import_row(
         return report
     seen.add(code)
     level_id = levels.get((certificate_code, level))
+    if not certificate_code or not level:
+        report.errors.append("证书编号和证书等级都必须填写")
+        return report
     if level_id is None:
         report.errors.append(
             f"本机构没有编号为“{certificate_code}”、等级为“{level}”的证书"
