@@ -172,3 +172,20 @@ def test_publication_notice_from_several_workers(session, published_year, frozen
         .where(Notification.event_key.is_not(None))
     ).one()
     assert count == 2
+
+
+def test_announce_command_counts_new_notices(
+    session, published_year, frozen_clock, capsys
+):
+    import json
+
+    from xcert_app import cli
+
+    plan, _head = published_year
+    session.commit()
+    frozen_clock.set(plan.publication_start)
+
+    assert cli.main(["scores", "announce", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"ok": True, "notifications": 2}
+    assert cli.main(["scores", "announce", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"ok": True, "notifications": 0}
