@@ -131,12 +131,13 @@ class ScoreListState(SessionState):
                 return
             self._load_rows(session, actor)
 
-    @rx.event
-    def open_page(self):
-        """Load the page with the plan and status a link puts in the address.
+    def _apply_link(self) -> None:
+        """Set the plan and status a link puts in the address.
 
         ``?plan=`` takes an exam plan's code and ``?status=`` a score status such as
-        ``missing``. Either one clears the other filters.
+        ``missing``. Either one clears the other filters. Each page calls this from
+        its own ``open_page`` event, because Reflex 0.10 binds an event inherited
+        from this class to this class, whose ``load`` is not the page's.
         """
         requested = link_parameters(self, "plan", "status")
         if requested:
@@ -147,7 +148,6 @@ class ScoreListState(SessionState):
             self.subject_id = ALL
             self.search = ""
             self.offset = 0
-        return type(self).load
 
     @rx.event
     def set_plan_id(self, value: str):
@@ -219,6 +219,12 @@ class ScoreEntryState(ScoreListState):
     edit_errors: dict[str, str] = {}
     edit_history: list[dict[str, str]] = []
     _file_id: int | None = None
+
+    @rx.event
+    def open_page(self):
+        """Load the page with the plan and status a link puts in the address."""
+        self._apply_link()
+        return ScoreEntryState.load
 
     @rx.event
     @shows_service_errors
@@ -642,6 +648,12 @@ def score_entry_page() -> rx.Component:
 
 class SchoolScoresState(ScoreListState):
     """The school's list of its candidates' published subject scores."""
+
+    @rx.event
+    def open_page(self):
+        """Load the page with the plan and status a link puts in the address."""
+        self._apply_link()
+        return SchoolScoresState.load
 
 
 @page(
