@@ -254,10 +254,22 @@ def test_org_follows_each_todo_link(demo_db, login, page: Page, app_url, frozen_
         f"/scores/entry?plan={plan.code}&status=missing",
     )
     expect(page.locator("#plan-select")).to_contain_text(plan.code)
+    expect(page.locator("#window-text")).to_contain_text("现在可以导入和修改成绩")
     expect(page.locator("#status-select")).to_have_text("未录入")
     expect(_rows(page, "score-table")).to_have_count(4)
     expect(page.locator("#score-table")).to_contain_text("未录入")
     expect(page.locator("#score-table")).not_to_contain_text("已录入")
+
+    frozen_clock.set(plan.publication_start + timedelta(minutes=1))
+    login("wuliu_org")
+    page.goto(f"{app_url}/notifications")
+    notices = page.locator("#notification-list")
+    title = f"成绩已发布：{plan.name}（{plan.code}）"
+    expect(notices).to_contain_text(title)
+    screenshot(page, "notifications-publication-org")
+    notices.get_by_text(title).click()
+    expect(page).to_have_url(f"{app_url}/scores/entry?plan={plan.code}")
+    expect(page.locator("#plan-select")).to_contain_text(plan.code)
 
 
 def test_reviewer_follows_todo_link_oldest_first(

@@ -189,3 +189,12 @@ def test_announce_command_counts_new_notices(
     assert json.loads(capsys.readouterr().out) == {"ok": True, "notifications": 2}
     assert cli.main(["scores", "announce", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"ok": True, "notifications": 0}
+
+
+def test_publication_notice_not_after_window(session, published_year, frozen_clock):
+    from datetime import timedelta
+
+    plan, head = published_year
+    frozen_clock.set(plan.publication_end + timedelta(seconds=1))
+    assert notifications.announce_publications(session) == 0
+    assert notifications.list_for(session, actor=head) == []

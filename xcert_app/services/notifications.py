@@ -48,25 +48,30 @@ def announce_publications(session: Session) -> int:
     """Notify each plan's organisation and registered schools once its publication starts.
 
     The start of a window is a moment, not an event, so the first read of the
-    notifications or the home page after it creates them. Each notification carries a unique
-    ``event_key`` per plan and organisation: a second call, or another worker racing
-    this one, adds nothing. Returns how many notifications were created.
+    notifications or the home page after it creates them. Each notification carries
+    a unique ``event_key`` per plan and organisation, so a second call, or another
+    worker racing this one, adds nothing. Returns how many notifications were created.
+    Only plans still in their publication window are considered, which keeps the
+    work per call small. A plan whose whole window passes unread is never announced.
     """
     now = clock.now()
     plans = session.exec(
-        select(ExamPlan).where(ExamPlan.is_published, ExamPlan.publication_start <= now)
+        select(ExamPlan).where(
+            ExamPlan.is_published,
+            ExamPlan.publication_start <= now,
+            ExamPlan.publication_end >= now,
+        )
     ).all()
-    if not plans:
-        return 0
-    sent = set(
-        session.exec(
-            select(Notification.event_key).where(
-                Notification.event_key.startswith(PUBLICATION_KEY_PREFIX)
-            )
-        ).all()
-    )
     created = 0
     for plan in plans:
+        plan_prefix = f"{PUBLICATION_KEY_PREFIX}{plan.id}:"
+        sent = set(
+            session.exec(
+                select(Notification.event_key).where(
+                    Notification.event_key.startswith(plan_prefix)
+                )
+            ).all()
+        )
         schools = session.exec(
             select(Registration.school_id)
             .where(Registration.plan_id == plan.id)
@@ -76,7 +81,7 @@ def announce_publications(session: Session) -> int:
         recipients.update({school_id: routes.SCORES for school_id in schools})
         announced = 0
         for organisation_id, page in sorted(recipients.items()):
-            key = f"{PUBLICATION_KEY_PREFIX}{plan.id}:{organisation_id}"
+            key = f"{plan_prefix}{organisation_id}"
             if key in sent:
                 continue
             if _add_once(session, plan, organisation_id, page, key):
