@@ -107,7 +107,7 @@ def announce_publications(session: Session) -> int:
 def _add_once(
     session: Session, plan: ExamPlan, organisation_id: int, page: str, key: str
 ) -> bool:
-    """Add one publication notice in a savepoint; False when another worker has it."""
+    """Add one publication notice in a savepoint. Return False if another worker did."""
     try:
         with session.begin_nested():
             session.add(
