@@ -271,6 +271,14 @@ def test_org_follows_each_todo_link(demo_db, login, page: Page, app_url, frozen_
     expect(page).to_have_url(f"{app_url}/scores/entry?plan={plan.code}")
     expect(page.locator("#plan-select")).to_contain_text(plan.code)
 
+    page.context.clear_cookies()
+    login("cnu_head")
+    page.goto(f"{app_url}/notifications")
+    page.locator("#notification-list").get_by_text(title).click()
+    expect(page).to_have_url(f"{app_url}/scores?plan={plan.code}")
+    expect(page.locator("#plan-select")).to_contain_text(plan.code)
+    expect(_rows(page, "score-table")).to_have_count(4)
+
 
 def test_reviewer_follows_todo_link_oldest_first(
     demo_db, login, page: Page, app_url, frozen_clock
