@@ -61,3 +61,80 @@ def approved_demo_site(session, school_actor, seats: int):
     session.add(room)
     session.flush()
     return site, room
+
+
+def seat(session, registration, site, room, seat_number: int = 1):
+    """Arrange ``registration`` in ``room`` at the first sitting of its subject."""
+    from xcert_app.models.catalogue import PlanSession
+    from xcert_app.models.scheduling import Arrangement
+
+    sitting = session.exec(
+        select(PlanSession).where(
+            PlanSession.plan_subject_id == registration.plan_subject_id
+        )
+    ).first()
+    arrangement = Arrangement(
+        registration_id=registration.id,
+        plan_id=registration.plan_id,
+        site_id=site.id,
+        room_id=room.id,
+        session_id=sitting.id,
+        seat_number=seat_number,
+        ticket_number=f"2600001000001000100{seat_number}",
+    )
+    session.add(arrangement)
+    session.flush()
+    return arrangement
+
+
+def pending_issuance(session, registration, number: str):
+    """Add a passed result and an issuance record that neither side has signed."""
+    from xcert_app.models.catalogue import PlanLevel
+    from xcert_app.models.issuance import IssuanceRecord
+    from xcert_app.models.scores import CertificateResult
+
+    plan = session.get(ExamPlan, registration.plan_id)
+    plan_level = session.exec(
+        select(PlanLevel).where(
+            PlanLevel.plan_id == plan.id,
+            PlanLevel.certificate_level_id == registration.certificate_level_id,
+        )
+    ).one()
+    result = CertificateResult(
+        plan_id=plan.id,
+        plan_level_id=plan_level.id,
+        candidate_id=registration.candidate_id,
+        school_id=registration.school_id,
+        passed=True,
+    )
+    session.add(result)
+    session.flush()
+    record = IssuanceRecord(
+        result_id=result.id,
+        certificate_number=number,
+        candidate_id=registration.candidate_id,
+        school_id=registration.school_id,
+        org_id=plan.org_id,
+        plan_id=plan.id,
+        certificate_level_id=registration.certificate_level_id,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def give_photo(session, candidate) -> None:
+    """Store a placeholder photo for ``candidate``."""
+    from xcert_app.services import storage
+
+    photo = storage.save_bytes(
+        session,
+        data=b"photo",
+        kind="photo",
+        content_type="image/jpeg",
+        organisation_id=candidate.school_id,
+        original_name=f"{candidate.id}.jpg",
+    )
+    candidate.photo_file_id = photo.id
+    session.add(candidate)
+    session.flush()

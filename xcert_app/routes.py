@@ -1,5 +1,7 @@
 """Route constants and URL builders, so no page hard-codes another's path."""
 
+from urllib.parse import urlencode
+
 LOGIN = "/login"
 HOME = "/"
 CHANGE_PASSWORD = "/account/password"
@@ -18,6 +20,12 @@ def login_with_next(path: str) -> str:
     if not path or path == LOGIN:
         return LOGIN
     return f"{LOGIN}?next={path}"
+
+
+def with_query(path: str, **params: str) -> str:
+    """Return ``path`` with the non-empty ``params`` as its query string."""
+    query = urlencode({name: value for name, value in params.items() if value})
+    return f"{path}?{query}" if query else path
 
 
 # Pilot declaration: registration, base information, plans and review

@@ -52,8 +52,8 @@ def test_org_schedules_and_school_prints_room_documents(
     ticket = demo_db.scalars(select(Arrangement.ticket_number)).first()
     assert ticket is not None
 
-    school.locator("label:has-text('监考')").first.click()
-    school.locator("label:has-text('巡考')").nth(1).click()
+    detail.locator("label:has-text('监考')").first.click()
+    detail.locator("label:has-text('巡考')").nth(1).click()
     school.click("#save-duties")
     expect(school.locator("#detail-invigilators")).to_contain_text("赵监考")
     screenshot(school, "scheduling-school-room")

@@ -163,7 +163,10 @@ def test_invigilator_item_until_a_duty_is_set(year):
         )
     )
     year.flush()
-    assert keys(todo.items_for(year, actor=school_actor))["invigilators"].count == 1
+    plan = year.exec(select(ExamPlan)).one()
+    item = keys(todo.items_for(year, actor=school_actor))[f"invigilators_{plan.id}"]
+    assert item.count == 1
+    assert item.deadline == plan.exam_start
 
     staff = StaffMember(organisation_id=school_actor.organisation_id, name="赵监考")
     year.add(staff)
@@ -177,7 +180,9 @@ def test_invigilator_item_until_a_duty_is_set(year):
         )
     )
     year.flush()
-    assert "invigilators" not in keys(todo.items_for(year, actor=school_actor))
+    assert f"invigilators_{plan.id}" not in keys(
+        todo.items_for(year, actor=school_actor)
+    )
 
 
 def test_org_items_for_sites_orders_scheduling_and_scores(year, frozen_clock):
@@ -308,3 +313,240 @@ def test_score_entry_item_during_the_entry_window(year, frozen_clock):
     )
     year.flush()
     assert f"scores_{plan.id}" not in keys(todo.items_for(year, actor=org_actor))
+
+
+def test_school_links_name_plan_and_filter(year):
+    school_actor = actor(year, "cnu_head")
+    plan = year.exec(select(ExamPlan)).one()
+    register_demo_candidates(year, school_actor)
+    items = keys(todo.items_for(year, actor=school_actor))
+    assert items["photos_missing"].link == "/candidates?missing=photo"
+    assert items[f"rooms_short_{plan.id}"].link == f"/exam/rooms?plan={plan.code}"
+    assert (
+        items[f"unpaid_{plan.id}"].link
+        == f"/registrations?plan={plan.code}&status=registered"
+    )
+
+
+def test_invigilator_link_names_plan(year):
+    from xcert_app.models.catalogue import PlanSession
+    from xcert_app.models.scheduling import Arrangement
+
+    school_actor = actor(year, "cnu_admin")
+    [registration, *_] = register_demo_candidates(year, school_actor)
+    site, room = approved_demo_site(year, school_actor, seats=4)
+    sitting = year.exec(
+        select(PlanSession).where(
+            PlanSession.plan_subject_id == registration.plan_subject_id
+        )
+    ).first()
+    year.add(
+        Arrangement(
+            registration_id=registration.id,
+            plan_id=registration.plan_id,
+            site_id=site.id,
+            room_id=room.id,
+            session_id=sitting.id,
+            seat_number=1,
+            ticket_number="26000010000010001001",
+        )
+    )
+    year.flush()
+    plan = year.get(ExamPlan, registration.plan_id)
+    item = keys(todo.items_for(year, actor=school_actor))[f"invigilators_{plan.id}"]
+    assert item.link == f"/exam/schedule?plan={plan.code}&duty=missing"
+
+
+def test_reviewer_link_opens_todo_group(year, frozen_clock):
+    school = year.exec(
+        select(Organisation).where(Organisation.institution_code == "4111010858")
+    ).one()
+    plan = year.exec(select(DeclarationPlan)).one()
+    year.add(
+        Declaration(
+            plan_id=plan.id,
+            school_id=school.id,
+            certificate_id=1,
+            planned_count=10,
+            status=DeclarationStatus.PENDING_CITY,
+            submitted_at=frozen_clock.now(),
+        )
+    )
+    year.flush()
+    [item] = todo.items_for(year, actor=actor(year, "bj_city"))
+    assert item.link == "/review/declarations?group=todo"
+
+
+def test_org_links_name_plan_and_filter(year, frozen_clock):
+    from xcert_app.models.registrations import PaymentOrder
+    from xcert_app.models.sites import SiteStatus
+
+    org_actor = actor(year, "wuliu_org")
+    school_actor = actor(year, "cnu_admin")
+    site, _room = approved_demo_site(year, school_actor, seats=4)
+    site.status = SiteStatus.PENDING
+    year.add(site)
+    plan = year.exec(select(ExamPlan)).one()
+    year.add(
+        PaymentOrder(
+            number="JF20261204000001",
+            school_id=school_actor.organisation_id,
+            org_id=org_actor.organisation_id,
+            plan_id=plan.id,
+            basis="subject",
+        )
+    )
+    register_demo_candidates(year, school_actor)
+    frozen_clock.set(plan.registration_end + timedelta(seconds=1))
+    items = keys(todo.items_for(year, actor=org_actor))
+    assert items["site_review"].link == "/exam/site-review?status=pending"
+    assert items["order_review"].link == "/org/payments?status=pending"
+    assert items[f"schedule_{plan.id}"].link == f"/exam/schedule?plan={plan.code}"
+
+
+def test_score_and_signing_links(year, frozen_clock):
+    from xcert_app.models.catalogue import CertificateLevel, PlanLevel, PlanSession
+    from xcert_app.models.issuance import IssuanceRecord
+    from xcert_app.models.scheduling import Arrangement
+    from xcert_app.models.scores import CertificateResult
+
+    head = actor(year, "cnu_head")
+    org_actor = actor(year, "wuliu_org")
+    plan = year.exec(select(ExamPlan)).one()
+    [registration, *_] = register_demo_candidates(year, head)
+    site, room = approved_demo_site(year, head, seats=4)
+    sitting = year.exec(
+        select(PlanSession).where(
+            PlanSession.plan_subject_id == registration.plan_subject_id
+        )
+    ).first()
+    year.add(
+        Arrangement(
+            registration_id=registration.id,
+            plan_id=plan.id,
+            site_id=site.id,
+            room_id=room.id,
+            session_id=sitting.id,
+            seat_number=1,
+            ticket_number="26000010000010001001",
+        )
+    )
+    level = year.exec(select(CertificateLevel)).first()
+    plan_level = year.exec(
+        select(PlanLevel).where(PlanLevel.certificate_level_id == level.id)
+    ).one()
+    result = CertificateResult(
+        plan_id=plan.id,
+        plan_level_id=plan_level.id,
+        candidate_id=registration.candidate_id,
+        school_id=head.organisation_id,
+        passed=True,
+    )
+    year.add(result)
+    year.flush()
+    year.add(
+        IssuanceRecord(
+            result_id=result.id,
+            certificate_number="1560003101561001200045",
+            candidate_id=registration.candidate_id,
+            school_id=head.organisation_id,
+            org_id=org_actor.organisation_id,
+            plan_id=plan.id,
+            certificate_level_id=level.id,
+        )
+    )
+    year.flush()
+    frozen_clock.set(plan.score_entry_start + timedelta(hours=1))
+    org = keys(todo.items_for(year, actor=org_actor))
+    assert org[f"scores_{plan.id}"].link == (
+        f"/scores/entry?plan={plan.code}&status=missing"
+    )
+    assert org["org_signing"].link == "/issuance/signing?status=to_sign"
+    school = keys(todo.items_for(year, actor=head))
+    assert school["school_signing"].link == "/issuance/signing?status=to_sign"
+
+
+def test_missing_photo_filter_lists_only_those(year):
+    from xcert_app.services import candidates, storage
+
+    school_actor = actor(year, "cnu_admin")
+    first = year.exec(
+        select(Candidate)
+        .where(Candidate.school_id == school_actor.organisation_id)
+        .order_by(Candidate.id)
+    ).first()
+    photo = storage.save_bytes(
+        year,
+        data=b"photo",
+        kind="photo",
+        content_type="image/jpeg",
+        organisation_id=school_actor.organisation_id,
+        original_name="a.jpg",
+    )
+    first.photo_file_id = photo.id
+    year.add(first)
+    year.flush()
+    query = candidates.GridQuery(missing_photo=True)
+    rows, total = candidates.list_candidates(year, actor=school_actor, query=query)
+    assert total == 3
+    assert first.id not in {row["id"] for row in rows}
+
+
+def test_rooms_without_invigilator_filter(year):
+    from xcert_app.models.accounts import StaffMember
+    from xcert_app.models.catalogue import PlanSession
+    from xcert_app.models.scheduling import Arrangement, RoomDuty
+    from xcert_app.services import exam_views
+
+    school_actor = actor(year, "cnu_admin")
+    [registration, *_] = register_demo_candidates(year, school_actor)
+    site, room = approved_demo_site(year, school_actor, seats=4)
+    sitting = year.exec(
+        select(PlanSession).where(
+            PlanSession.plan_subject_id == registration.plan_subject_id
+        )
+    ).first()
+    year.add(
+        Arrangement(
+            registration_id=registration.id,
+            plan_id=registration.plan_id,
+            site_id=site.id,
+            room_id=room.id,
+            session_id=sitting.id,
+            seat_number=1,
+            ticket_number="26000010000010001001",
+        )
+    )
+    year.flush()
+
+    def unstaffed():
+        return exam_views.rooms_view(
+            year,
+            actor=school_actor,
+            plan_id=registration.plan_id,
+            without_invigilator=True,
+        )
+
+    rows, total = unstaffed()
+    assert total == 1
+    assert rows[0]["room_id"] == room.id
+    staff = StaffMember(organisation_id=school_actor.organisation_id, name="赵监考")
+    year.add(staff)
+    year.flush()
+    year.add(
+        RoomDuty(
+            room_id=room.id, session_id=sitting.id, staff_id=staff.id, duty="roving"
+        )
+    )
+    year.flush()
+    assert unstaffed()[1] == 1
+    year.add(
+        RoomDuty(
+            room_id=room.id,
+            session_id=sitting.id,
+            staff_id=staff.id,
+            duty="invigilator",
+        )
+    )
+    year.flush()
+    assert unstaffed() == ([], 0)

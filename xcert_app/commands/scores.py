@@ -36,6 +36,15 @@ def register(commands) -> None:
     )
     freezer.add_argument("--json", action="store_true", help="print the count as JSON")
     freezer.set_defaults(handler=scores_freeze)
+    announcer = actions.add_parser(
+        "announce",
+        help="notify the organisation and schools of every plan whose publication "
+        "started; safe to repeat, e.g. from cron",
+    )
+    announcer.add_argument(
+        "--json", action="store_true", help="print the count as JSON"
+    )
+    announcer.set_defaults(handler=scores_announce)
 
 
 def scores_import(args: argparse.Namespace) -> int:
@@ -107,6 +116,20 @@ def scores_freeze(args: argparse.Namespace) -> int:
         print(json.dumps({"ok": True, "frozen": frozen}, ensure_ascii=False))
     else:
         print(f"已锁定 {frozen} 条考证结果")
+    return 0
+
+
+def scores_announce(args: argparse.Namespace) -> int:
+    """Create the publication notices that are due and not yet created."""
+    from xcert_app.db import session_scope
+    from xcert_app.services import notifications
+
+    with session_scope() as session:
+        created = notifications.announce_publications(session)
+    if args.json:
+        print(json.dumps({"ok": True, "notifications": created}, ensure_ascii=False))
+    else:
+        print(f"已发送 {created} 条成绩发布通知")
     return 0
 
 

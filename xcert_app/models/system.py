@@ -68,6 +68,9 @@ class Notification(SQLModel, table=True):
     title: str = Field(max_length=128)
     body: str = ""
     link: str = Field(default="", max_length=256)
+    # Set on notifications derived from the clock, such as the start of score
+    # publication. Its uniqueness lets several workers create each one only once.
+    event_key: str | None = Field(default=None, max_length=96, unique=True)
     created_at: datetime = created_at_field()
 
 

@@ -7,6 +7,7 @@ import logging
 import reflex as rx
 
 from xcert_app import routes
+from xcert_app.components.links import link_parameters, pick
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
@@ -21,6 +22,7 @@ from xcert_app.state import SessionState, shows_service_errors
 logger = logging.getLogger(__name__)
 
 ALL = "all"
+MISSING_PHOTO = "photo"
 PAGE_SIZE = 20
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 EDIT_FIELDS = [
@@ -59,6 +61,7 @@ class CandidatesState(SessionState):
     major: str = ALL
     programme_level: str = ALL
     enrolment_year: str = ALL
+    photo: str = ALL
     search: str = ""
     sort: str = "id_number"
     descending: bool = False
@@ -105,6 +108,7 @@ class CandidatesState(SessionState):
             enrolment_year=None
             if self.enrolment_year == ALL
             else int(self.enrolment_year),
+            missing_photo=self.photo == MISSING_PHOTO,
             search=self.search,
             sort=self.sort,
             descending=self.descending,
@@ -113,17 +117,29 @@ class CandidatesState(SessionState):
         )
 
     @rx.event
+    def open_page(self):
+        """Load the page with the filters a link puts in the address.
+
+        ``?status=`` selects a verification status and ``?missing=photo`` the
+        candidates without a photo, as the home page's to-do links send them. Either
+        one clears the other filters, so the grid shows exactly what the link names.
+        """
+        requested = link_parameters(self, "status", "missing")
+        if requested:
+            self.kind = "school"
+            self.major = self.programme_level = self.enrolment_year = ALL
+            self.search = ""
+            self.page_number = 1
+            statuses = {status.value for status in VerificationStatus}
+            self.status = pick(requested.get("status", ""), statuses, ALL)
+            missing = requested.get("missing", "")
+            self.photo = pick(missing, {MISSING_PHOTO}, ALL)
+        return CandidatesState.load
+
+    @rx.event
     @shows_service_errors
     def load(self):
-        """Reload the filter lists and the current page.
-
-        A ``?status=`` in the address (as the home page's to-do links send) selects
-        that verification status.
-        """
-        wanted = self.router.url.query_parameters.get("status", "")
-        if wanted in {status.value for status in VerificationStatus}:
-            self.status = wanted
-            self.page_number = 1
+        """Reload the filter lists and the current page."""
         with session_scope() as session:
             actor = self.current_actor(session)
             if actor is None or not actor.is_school:
@@ -163,6 +179,7 @@ class CandidatesState(SessionState):
     def set_kind(self, value: str):
         self.kind = value
         self.status = self.major = self.programme_level = self.enrolment_year = ALL
+        self.photo = ALL
         self.search = ""
         self.page_number = 1
         self.editing_id = 0
@@ -172,6 +189,12 @@ class CandidatesState(SessionState):
     @rx.event
     def set_status(self, value: str):
         self.status = value
+        self.page_number = 1
+        return CandidatesState.load_page
+
+    @rx.event
+    def set_photo(self, value: str):
+        self.photo = value
         self.page_number = 1
         return CandidatesState.load_page
 
@@ -633,6 +656,13 @@ def _filters() -> rx.Component:
             "认证状态",
             "filter-status",
         ),
+        _select(
+            state.photo,
+            state.set_photo,
+            [(MISSING_PHOTO, "缺少照片")],
+            "照片",
+            "filter-photo",
+        ),
         rx.select.root(
             rx.select.trigger(placeholder="专业", id="filter-major"),
             rx.select.content(
@@ -1085,7 +1115,7 @@ def _photo_dialog() -> rx.Component:
     routes.CANDIDATES,
     "考生管理",
     roles=[Role.SCHOOL_HEAD, Role.SCHOOL_ADMIN],
-    on_load=CandidatesState.load,
+    on_load=CandidatesState.open_page,
     nav_label="考生管理",
     nav_group="考试管理",
     order=200,

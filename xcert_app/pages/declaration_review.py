@@ -7,6 +7,7 @@ import reflex as rx
 from xcert_app import routes
 from xcert_app.clock import clock, format_beijing
 from xcert_app.components.form_fields import pager
+from xcert_app.components.links import link_parameters, pick
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
@@ -453,6 +454,16 @@ class ReviewState(SessionState):
         return ReviewState.load
 
     @rx.event
+    def open_page(self):
+        """Load the page showing the group a ``?group=`` in the address names."""
+        requested = link_parameters(self, "group")
+        if requested:
+            groups = {group for group, _label in REVIEW_FILTERS}
+            self.group = pick(requested["group"], groups, "todo")
+            self.page_number = 1
+        return ReviewState.load
+
+    @rx.event
     def go_to_page(self, number: int):
         self.page_number = max(1, number)
         return ReviewState.load
@@ -774,7 +785,7 @@ def decision_dialog() -> rx.Component:
     routes.DECLARATION_REVIEW,
     "证书试点申报审核",
     roles=[Role.CITY_REVIEWER, Role.PROVINCE_REVIEWER],
-    on_load=ReviewState.load,
+    on_load=ReviewState.open_page,
     nav_label="申报审核",
     nav_group="证书管理",
     order=115,

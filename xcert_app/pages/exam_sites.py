@@ -10,6 +10,7 @@ from xcert_app.components.form_fields import (
     native_select,
     region_picker,
 )
+from xcert_app.components.links import link_parameters, pick
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
@@ -624,6 +625,17 @@ class SiteReviewState(SessionState):
         return SiteReviewState.load
 
     @rx.event
+    def open_page(self):
+        """Load the page with the site status a ``?status=`` in the address names."""
+        requested = link_parameters(self, "status")
+        if requested:
+            statuses = {status.value for status in SiteStatus}
+            self.status_filter = pick(
+                requested["status"], statuses, SiteStatus.PENDING.value
+            )
+        return SiteReviewState.load
+
+    @rx.event
     def set_reject_reason(self, value: str):
         self.reject_reason = value
 
@@ -872,7 +884,7 @@ def _loan_card() -> rx.Component:
     routes.EXAM_SITE_REVIEW,
     "考核站点审核",
     roles=[Role.ORG_ADMIN],
-    on_load=SiteReviewState.load,
+    on_load=SiteReviewState.open_page,
     nav_label="考核站点审核",
     nav_group="考试管理",
     order=262,

@@ -7,7 +7,7 @@ from xcert_app.clock import clock, format_beijing
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
-from xcert_app.services import dashboard, todo
+from xcert_app.services import dashboard, notifications, todo
 from xcert_app.spreadsheets.reports import table_to_xlsx
 from xcert_app.state import SessionState, shows_service_errors
 
@@ -77,6 +77,8 @@ class HomeState(SessionState):
             actor = self.current_actor(session)
             if actor is None:
                 return
+            notifications.announce_publications(session)
+            self.unread_notifications = notifications.unread_count(session, actor=actor)
             now = clock.now()
             self.today_text = format_beijing(now, "%Y-%m-%d")
             self.todo_items = [

@@ -24,6 +24,7 @@ class NotificationsState(SessionState):
             actor = self.current_actor(session)
             if actor is None:
                 return
+            notifications.announce_publications(session)
             self.items = [
                 {
                     "id": str(notification.id),

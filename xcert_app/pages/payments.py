@@ -13,6 +13,7 @@ from xcert_app.components.imports import (
     select_box,
     upload_box,
 )
+from xcert_app.components.links import link_parameters, pick
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
@@ -440,6 +441,15 @@ class OrgPaymentsState(SessionState):
         self.reason = value
 
     @rx.event
+    def open_page(self):
+        """Load the page with the order status a ``?status=`` in the address names."""
+        requested = link_parameters(self, "status")
+        if requested:
+            statuses = {status.value for status in OrderStatus}
+            self.status = pick(requested["status"], statuses, OrderStatus.PENDING.value)
+        return OrgPaymentsState.load
+
+    @rx.event
     @shows_service_errors
     def load(self):
         with session_scope() as session:
@@ -591,7 +601,7 @@ STATUS_FILTER = [(ALL, "全部")] + [
     routes.ORG_PAYMENTS,
     "缴费确认",
     roles=[Role.ORG_ADMIN],
-    on_load=OrgPaymentsState.load,
+    on_load=OrgPaymentsState.open_page,
     nav_label="缴费确认",
     nav_group="考试管理",
     order=330,

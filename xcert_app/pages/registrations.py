@@ -14,6 +14,7 @@ from xcert_app.components.imports import (
     select_box,
     upload_box,
 )
+from xcert_app.components.links import link_parameters, pick, plan_from_link
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
@@ -135,6 +136,24 @@ class RegistrationsState(SessionState):
     def turn_page(self, step: int):
         self.page_number = min(max(1, self.page_number + step), self.page_count)
         self._load_rows()
+
+    @rx.event
+    def open_page(self):
+        """Load the page with the plan and status a link puts in the address.
+
+        ``?plan=`` takes an exam plan's code and ``?status=`` a registration status;
+        either one clears the other filters.
+        """
+        requested = link_parameters(self, "plan", "status")
+        if requested:
+            if "plan" in requested:
+                self.plan_id = plan_from_link(requested["plan"])
+            statuses = {status.value for status in REGISTRATION_STATUS_LABELS}
+            self.status = pick(requested.get("status", ""), statuses, ALL)
+            self.certificate_id = self.subject_id = ALL
+            self.search = ""
+            self.page_number = 1
+        return RegistrationsState.load
 
     @rx.event
     @shows_service_errors
@@ -480,7 +499,7 @@ def registration_table(rows) -> rx.Component:
     routes.REGISTRATIONS,
     "报考管理",
     roles=[Role.SCHOOL_HEAD, Role.SCHOOL_ADMIN],
-    on_load=RegistrationsState.load,
+    on_load=RegistrationsState.open_page,
     nav_label="报考管理",
     nav_group="考试管理",
     order=300,

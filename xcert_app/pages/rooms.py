@@ -11,6 +11,7 @@ from xcert_app.components.form_fields import (
     native_select,
     region_picker,
 )
+from xcert_app.components.links import link_parameters, plan_from_link
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
@@ -89,6 +90,16 @@ class RoomsState(RegionMixin, SessionState):
         return RoomsState.refresh
 
     @rx.event
+    def open_page(self):
+        """Load the page with the plan a ``?plan=`` code in the address names."""
+        requested = link_parameters(self, "plan")
+        if requested:
+            self.plan_id = plan_from_link(requested["plan"])
+            self.form_open = False
+            self.copy_preview = []
+        return RoomsState.load
+
+    @rx.event
     @shows_service_errors
     def load(self):
         with session_scope() as session:
@@ -109,8 +120,8 @@ class RoomsState(RegionMixin, SessionState):
                 for plan in plans
             ]
             self.load_provinces(session)
-            if not self.plan_id and self.plans:
-                self.plan_id = self.plans[0]["value"]
+            if self.plan_id not in {plan["value"] for plan in self.plans}:
+                self.plan_id = self.plans[0]["value"] if self.plans else ""
             if not self.site_id and self.site_options:
                 self.site_id = self.site_options[0]["value"]
         return RoomsState.refresh
@@ -475,7 +486,7 @@ def _copy_card() -> rx.Component:
     routes.EXAM_ROOMS,
     "考场管理",
     roles=[Role.SCHOOL_HEAD, Role.SCHOOL_ADMIN],
-    on_load=RoomsState.load,
+    on_load=RoomsState.open_page,
     nav_label="考场管理",
     nav_group="考试管理",
     order=265,

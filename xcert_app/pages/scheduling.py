@@ -8,6 +8,7 @@ import reflex as rx
 
 from xcert_app import routes
 from xcert_app.clock import format_beijing
+from xcert_app.components.links import link_parameters, plan_from_link
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
@@ -37,6 +38,7 @@ class ScheduleState(SessionState):
     room_rows: list[dict[str, str]] = []
     room_total: int = 0
     room_offset: int = 0
+    without_invigilator: bool = False
     detail_header: dict[str, str] = {}
     detail_rows: list[dict[str, str]] = []
     room_id: str = ""
@@ -63,6 +65,28 @@ class ScheduleState(SessionState):
         self.room_offset = 0
         self._close_room()
         self._reload()
+
+    @rx.event
+    @shows_service_errors
+    def set_without_invigilator(self, value: bool):
+        self.without_invigilator = value
+        self.room_offset = 0
+        self._reload()
+
+    @rx.event
+    def open_page(self):
+        """Load the page with the plan and room filter a link puts in the address.
+
+        ``?plan=`` takes an exam plan's code, and ``?duty=missing`` lists only the
+        rooms that still need an invigilator.
+        """
+        requested = link_parameters(self, "plan", "duty")
+        if requested:
+            if "plan" in requested:
+                self.plan_id = plan_from_link(requested["plan"])
+            self.without_invigilator = requested.get("duty") == "missing"
+            self.room_offset = 0
+        return ScheduleState.load
 
     @rx.event
     @shows_service_errors
@@ -102,6 +126,7 @@ class ScheduleState(SessionState):
                 session,
                 actor=actor,
                 plan_id=plan_id,
+                without_invigilator=self.without_invigilator,
                 offset=self.room_offset,
                 limit=PAGE_SIZE,
             )
@@ -465,6 +490,12 @@ def _sites_tab() -> rx.Component:
 def _rooms_tab() -> rx.Component:
     state = ScheduleState
     return rx.vstack(
+        rx.checkbox(
+            "只看未安排监考的考场",
+            checked=state.without_invigilator,
+            on_change=state.set_without_invigilator,
+            id="filter-without-invigilator",
+        ),
         _table(
             ["场次", "考试科目", "考核站点", "考场", "监考", "巡考", "应考人数", ""],
             state.room_rows,
@@ -627,7 +658,7 @@ def _detail() -> rx.Component:
     routes.EXAM_SCHEDULE,
     "排考管理",
     roles=VIEW_ROLES,
-    on_load=ScheduleState.load,
+    on_load=ScheduleState.open_page,
     nav_label="排考管理",
     nav_group="考试管理",
     order=360,

@@ -7,6 +7,7 @@ import logging
 import reflex as rx
 
 from xcert_app import routes
+from xcert_app.components.links import link_parameters, pick, plan_from_link
 from xcert_app.components.page import page
 from xcert_app.components.score_controls import (
     ALL,
@@ -130,6 +131,24 @@ class ScoreListState(SessionState):
                 return
             self._load_rows(session, actor)
 
+    def _apply_link(self) -> None:
+        """Set the plan and status a link puts in the address.
+
+        ``?plan=`` takes an exam plan's code and ``?status=`` a score status such as
+        ``missing``. Either one clears the other filters. Each page calls this from
+        its own ``open_page`` event, because Reflex 0.10 binds an event inherited
+        from this class to this class, whose ``load`` is not the page's.
+        """
+        requested = link_parameters(self, "plan", "status")
+        if requested:
+            if "plan" in requested:
+                self.plan_id = plan_from_link(requested["plan"])
+            statuses = {value for value, _label in STATUS_CHOICES}
+            self.status = pick(requested.get("status", ""), statuses, ALL)
+            self.subject_id = ALL
+            self.search = ""
+            self.offset = 0
+
     @rx.event
     def set_plan_id(self, value: str):
         self.plan_id = value
@@ -200,6 +219,12 @@ class ScoreEntryState(ScoreListState):
     edit_errors: dict[str, str] = {}
     edit_history: list[dict[str, str]] = []
     _file_id: int | None = None
+
+    @rx.event
+    def open_page(self):
+        """Load the page with the plan and status a link puts in the address."""
+        self._apply_link()
+        return ScoreEntryState.load
 
     @rx.event
     @shows_service_errors
@@ -592,7 +617,7 @@ def _edit_dialog() -> rx.Component:
     routes.SCORE_ENTRY,
     "成绩登记",
     roles=[Role.ORG_ADMIN],
-    on_load=ScoreEntryState.load,
+    on_load=ScoreEntryState.open_page,
     nav_label="成绩登记",
     nav_group="考试管理",
     order=400,
@@ -624,12 +649,18 @@ def score_entry_page() -> rx.Component:
 class SchoolScoresState(ScoreListState):
     """The school's list of its candidates' published subject scores."""
 
+    @rx.event
+    def open_page(self):
+        """Load the page with the plan and status a link puts in the address."""
+        self._apply_link()
+        return SchoolScoresState.load
+
 
 @page(
     routes.SCORES,
     "科目成绩",
     roles=list(SCHOOL_ROLES),
-    on_load=SchoolScoresState.load,
+    on_load=SchoolScoresState.open_page,
     nav_label="科目成绩",
     nav_group="考试管理",
     order=401,

@@ -7,6 +7,7 @@ import dataclasses
 import reflex as rx
 
 from xcert_app import routes
+from xcert_app.components.links import link_parameters, pick
 from xcert_app.components.page import page
 from xcert_app.components.signature_pad import (
     clear_signature,
@@ -83,6 +84,18 @@ class SigningState(SessionState):
         self.status_filter = "" if value == "all" else value
         self.page_number = 1
         self.selected = []
+        return SigningState.load
+
+    @rx.event
+    def open_page(self):
+        """Load the page with the filter a ``?status=`` in the address names."""
+        requested = link_parameters(self, "status")
+        if requested:
+            filters = {value for value, _label in FILTERS if value}
+            self.status_filter = pick(requested["status"], filters, "to_sign")
+            self.search = ""
+            self.page_number = 1
+            self.selected = []
         return SigningState.load
 
     @rx.event
@@ -646,7 +659,7 @@ def _pager() -> rx.Component:
     routes.SIGNING,
     "证书发放管理",
     roles=[Role.SCHOOL_HEAD, Role.ORG_ADMIN],
-    on_load=SigningState.load,
+    on_load=SigningState.open_page,
     nav_label="证书签发",
     nav_group="证书管理",
     order=450,

@@ -353,6 +353,7 @@ class GridQuery:
     major: str = ""
     programme_level: str = ""
     enrolment_year: int | None = None
+    missing_photo: bool = False
     search: str = ""
     sort: str = "id_number"
     descending: bool = False
@@ -372,6 +373,8 @@ def _filtered(statement, school_id: int, query: GridQuery, dialect: str):
         statement = statement.where(Candidate.programme_level == query.programme_level)
     if query.enrolment_year:
         statement = statement.where(Candidate.enrolment_year == query.enrolment_year)
+    if query.missing_photo:
+        statement = statement.where(Candidate.photo_file_id.is_(None))
     search = sheets.clean_text(query.search).replace(" ", "").upper()
     if search:
         statement = statement.where(_search_condition(search, dialect))

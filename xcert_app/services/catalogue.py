@@ -109,6 +109,14 @@ def is_within(plan: ExamPlan, window_name: str, now: datetime) -> bool:
     return start <= now <= end
 
 
+def plan_id_for_code(session: Session, *, code: str) -> int | None:
+    """Return the id of the exam plan numbered ``code``, or None when there is none.
+
+    It checks no access: callers pick the id only from the plans the caller may see.
+    """
+    return session.exec(select(ExamPlan.id).where(ExamPlan.code == code)).first()
+
+
 def plan_window_status(plan: ExamPlan, now: datetime) -> str:
     """Return the plan's status label (one of ``PLAN_STATUSES``) at ``now``.
 

@@ -148,10 +148,15 @@ def rooms_view(
     actor: Actor,
     plan_id: int,
     site_id: int | None = None,
+    without_invigilator: bool = False,
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[dict], int]:
-    """Return one page of (room, session) rows and the total row count."""
+    """Return one page of (room, session) rows and the total row count.
+
+    ``without_invigilator`` keeps the rows that still need an invigilator and that
+    the caller can staff, which for a school means the rooms of its own sites.
+    """
     visible_plan(session, actor=actor, plan_id=plan_id)
     grouped = _base(
         actor,
@@ -162,6 +167,10 @@ def rooms_view(
     ).group_by(Arrangement.room_id, Arrangement.session_id)
     if site_id:
         grouped = grouped.where(Arrangement.site_id == site_id)
+    if without_invigilator:
+        grouped = grouped.where(~_has_invigilator())
+        if actor.is_school:
+            grouped = grouped.where(ExamSite.school_id == actor.organisation_id)
     grouped = grouped.subquery()
     total = session.execute(select(func.count()).select_from(grouped)).scalar_one()
     query = (
@@ -211,6 +220,18 @@ def rooms_view(
             }
         )
     return result, total
+
+
+def _has_invigilator():
+    return (
+        select(RoomDuty.id)
+        .where(
+            RoomDuty.room_id == Arrangement.room_id,
+            RoomDuty.session_id == Arrangement.session_id,
+            RoomDuty.duty == INVIGILATOR,
+        )
+        .exists()
+    )
 
 
 def _duty_names(

@@ -1,12 +1,24 @@
 """In-app notifications: what happened to an organisation, with unread marks per account."""
 
+import logging
+
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, and_, func, or_, select
 
+from xcert_app import routes
+from xcert_app.clock import clock, format_beijing
 from xcert_app.models.accounts import Account
+from xcert_app.models.catalogue import ExamPlan
 from xcert_app.models.orgs import Organisation
+from xcert_app.models.registrations import Registration
 from xcert_app.models.system import Notification, NotificationRead, SmsMessage
+from xcert_app.services import audit
 from xcert_app.services.actor import Actor
 from xcert_app.services.errors import AccessDenied, NotFound
+
+logger = logging.getLogger(__name__)
+
+PUBLICATION_KEY_PREFIX = "publication:"
 
 
 def notify(
@@ -30,6 +42,90 @@ def notify(
     )
     session.add(notification)
     return notification
+
+
+def announce_publications(session: Session) -> int:
+    """Notify each plan's organisation and registered schools once its publication starts.
+
+    The start of a window is a moment, not an event, so the first read of the
+    notifications or the home page after it creates them. Each notification carries
+    a unique ``event_key`` per plan and organisation, so a second call, or another
+    worker racing this one, adds nothing. Returns how many notifications were created.
+    Only plans still in their publication window are considered, which keeps the
+    work per call small. A plan whose whole window passes unread is never announced.
+    """
+    now = clock.now()
+    plans = session.exec(
+        select(ExamPlan).where(
+            ExamPlan.is_published,
+            ExamPlan.publication_start <= now,
+            ExamPlan.publication_end >= now,
+        )
+    ).all()
+    created = 0
+    for plan in plans:
+        plan_prefix = f"{PUBLICATION_KEY_PREFIX}{plan.id}:"
+        sent = set(
+            session.exec(
+                select(Notification.event_key).where(
+                    Notification.event_key.startswith(plan_prefix)
+                )
+            ).all()
+        )
+        schools = session.exec(
+            select(Registration.school_id)
+            .where(Registration.plan_id == plan.id)
+            .distinct()
+        ).all()
+        recipients = {plan.org_id: routes.SCORE_ENTRY}
+        recipients.update({school_id: routes.SCORES for school_id in schools})
+        announced = 0
+        for organisation_id, page in sorted(recipients.items()):
+            key = f"{plan_prefix}{organisation_id}"
+            if key in sent:
+                continue
+            if _add_once(session, plan, organisation_id, page, key):
+                announced += 1
+        if announced:
+            audit.record(
+                session,
+                actor=None,
+                action="announce_publication",
+                entity="exam_plan",
+                entity_id=plan.id,
+                after={"notifications": announced},
+            )
+            logger.info(
+                "announced the publication of plan %s to %d organisations",
+                plan.code,
+                announced,
+            )
+        created += announced
+    return created
+
+
+def _add_once(
+    session: Session, plan: ExamPlan, organisation_id: int, page: str, key: str
+) -> bool:
+    """Add one publication notice in a savepoint. Return False if another worker did."""
+    try:
+        with session.begin_nested():
+            session.add(
+                Notification(
+                    organisation_id=organisation_id,
+                    title=f"成绩已发布：{plan.name}（{plan.code}）",
+                    body=(
+                        f"{plan.name}的成绩自 {format_beijing(plan.publication_start)}"
+                        f" 起公示，公示期至 {format_beijing(plan.publication_end)}。"
+                    ),
+                    link=routes.with_query(page, plan=plan.code),
+                    event_key=key,
+                )
+            )
+    except IntegrityError:
+        logger.info("publication notice %s was created by another worker", key)
+        return False
+    return True
 
 
 def _visible(actor: Actor):

@@ -1,7 +1,8 @@
 """Each role's to-do list, computed from the data and the clock.
 
-Each item names the page (and filter) that resolves it and, where a time window
-governs it, the deadline of that window in Beijing time.
+Each item links to the page that resolves it. The link carries the plan and the
+filter, so the page opens showing only the rows to act on. Where a time window
+governs an item, it carries the deadline of that window in Beijing time.
 """
 
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session, func, select
 
+from xcert_app import routes
 from xcert_app.clock import clock, format_beijing, to_beijing
 from xcert_app.models.accounts import Role
 from xcert_app.models.candidates import Candidate, VerificationStatus
@@ -31,14 +33,14 @@ from xcert_app.models.scores import SubjectScore
 from xcert_app.models.sites import ExamSite, Room, SiteStatus
 from xcert_app.services.actor import Actor, require_role
 
-# The page that resolves each kind of item, kept in one table.
+# The page that resolves each kind of item, kept in one table. The items add
+# the plan and filter to the address.
 LINKS = {
     "base_info": "/school/base-info",
     "declarations": "/school/declarations",
     "candidates": "/candidates",
     "rooms": "/exam/rooms",
     "registrations": "/registrations",
-    "payments": "/payments",
     "invigilation": "/exam/schedule",
     "school_signing": "/issuance/signing",
     "review": "/review/declarations",
@@ -152,7 +154,7 @@ def school_items(session: Session, *, actor: Actor) -> list[TodoItem]:
                 "photos_missing",
                 "考生缺少照片",
                 missing_photos,
-                LINKS["candidates"],
+                routes.with_query(LINKS["candidates"], missing="photo"),
             )
         )
 
@@ -164,7 +166,7 @@ def school_items(session: Session, *, actor: Actor) -> list[TodoItem]:
                     f"rooms_short_{plan.id}",
                     f"{plan.name}：考场座位不足",
                     short,
-                    LINKS["rooms"],
+                    routes.with_query(LINKS["rooms"], plan=plan.code),
                     plan.registration_end,
                 )
             )
@@ -184,16 +186,27 @@ def school_items(session: Session, *, actor: Actor) -> list[TodoItem]:
                         f"unpaid_{plan.id}",
                         f"{plan.name}：报考未缴费",
                         unpaid,
-                        LINKS["payments"],
+                        routes.with_query(
+                            LINKS["registrations"],
+                            plan=plan.code,
+                            status=RegistrationStatus.REGISTERED.value,
+                        ),
                         plan.registration_end,
                     )
                 )
 
-    unassigned = _rooms_without_invigilator(session, school_id=school_id, now=now)
-    if unassigned:
+    for plan, unassigned in _rooms_without_invigilator(
+        session, school_id=school_id, now=now
+    ):
         items.append(
             TodoItem(
-                "invigilators", "考场未安排监考", unassigned, LINKS["invigilation"]
+                f"invigilators_{plan.id}",
+                f"{plan.name}：考场未安排监考",
+                unassigned,
+                routes.with_query(
+                    LINKS["invigilation"], plan=plan.code, duty="missing"
+                ),
+                plan.exam_start,
             )
         )
 
@@ -208,7 +221,10 @@ def school_items(session: Session, *, actor: Actor) -> list[TodoItem]:
     if to_sign and actor.role == Role.SCHOOL_HEAD:
         items.append(
             TodoItem(
-                "school_signing", "证书待本校签发", to_sign, LINKS["school_signing"]
+                "school_signing",
+                "证书待本校签发",
+                to_sign,
+                routes.with_query(LINKS["school_signing"], status="to_sign"),
             )
         )
     return items
@@ -235,9 +251,11 @@ def _seat_shortage(session: Session, *, school_id: int, plan_id: int) -> int:
 
 def _rooms_without_invigilator(
     session: Session, *, school_id: int, now: datetime
-) -> int:
+) -> list[tuple[ExamPlan, int]]:
+    """Count, per plan not yet examined, the school's (room, session) pairs in use
+    without an invigilator. Plans where every pair has one are left out."""
     used = session.exec(
-        select(Arrangement.room_id, Arrangement.session_id)
+        select(Arrangement.plan_id, Arrangement.room_id, Arrangement.session_id)
         .join(ExamSite, ExamSite.id == Arrangement.site_id)
         .join(ExamPlan, ExamPlan.id == Arrangement.plan_id)
         .where(ExamSite.school_id == school_id, ExamPlan.exam_end >= now)
@@ -250,7 +268,12 @@ def _rooms_without_invigilator(
             .distinct()
         ).all()
     )
-    return sum(1 for pair in used if tuple(pair) not in staffed)
+    unstaffed: dict[int, int] = {}
+    for plan_id, room_id, session_id in used:
+        if (room_id, session_id) not in staffed:
+            unstaffed[plan_id] = unstaffed.get(plan_id, 0) + 1
+    plans = [session.get(ExamPlan, plan_id) for plan_id in sorted(unstaffed)]
+    return [(plan, unstaffed[plan.id]) for plan in plans]
 
 
 def reviewer_items(session: Session, *, actor: Actor) -> list[TodoItem]:
@@ -279,7 +302,8 @@ def reviewer_items(session: Session, *, actor: Actor) -> list[TodoItem]:
     title = "证书试点申报待审核" + (
         f"（最早提交于 {format_beijing(oldest)}）" if oldest else ""
     )
-    return [TodoItem("review", title, len(waiting), LINKS["review"])]
+    link = routes.with_query(LINKS["review"], group="todo")
+    return [TodoItem("review", title, len(waiting), link)]
 
 
 def org_items(session: Session, *, actor: Actor) -> list[TodoItem]:
@@ -301,7 +325,9 @@ def org_items(session: Session, *, actor: Actor) -> list[TodoItem]:
                 "site_review",
                 "考核站点待审核",
                 sites,
-                LINKS["site_review"],
+                routes.with_query(
+                    LINKS["site_review"], status=SiteStatus.PENDING.value
+                ),
             )
         )
     orders = _count(
@@ -316,7 +342,9 @@ def org_items(session: Session, *, actor: Actor) -> list[TodoItem]:
                 "order_review",
                 "缴费申请单待确认",
                 orders,
-                LINKS["order_review"],
+                routes.with_query(
+                    LINKS["order_review"], status=OrderStatus.PENDING.value
+                ),
             )
         )
 
@@ -336,7 +364,7 @@ def org_items(session: Session, *, actor: Actor) -> list[TodoItem]:
                     f"schedule_{plan.id}",
                     f"{plan.name}：待排考",
                     unscheduled,
-                    LINKS["scheduling"],
+                    routes.with_query(LINKS["scheduling"], plan=plan.code),
                     plan.ticket_start,
                 )
             )
@@ -357,7 +385,9 @@ def org_items(session: Session, *, actor: Actor) -> list[TodoItem]:
                     f"scores_{plan.id}",
                     f"{plan.name}：成绩待登记",
                     missing,
-                    LINKS["scores"],
+                    routes.with_query(
+                        LINKS["scores"], plan=plan.code, status="missing"
+                    ),
                     plan.score_entry_end,
                 )
             )
@@ -372,7 +402,12 @@ def org_items(session: Session, *, actor: Actor) -> list[TodoItem]:
     )
     if to_sign:
         items.append(
-            TodoItem("org_signing", "证书待签发", to_sign, LINKS["org_signing"])
+            TodoItem(
+                "org_signing",
+                "证书待签发",
+                to_sign,
+                routes.with_query(LINKS["org_signing"], status="to_sign"),
+            )
         )
     return items
 
