@@ -466,3 +466,35 @@ def test_digit_qr_encoder_matches_segno():
 def test_digit_qr_encoder_rejects_other_text():
     with pytest.raises(ValueError):
         qr.matrix("K202005226994")
+
+
+def test_packed_qr_image_matches_matrix():
+    numbers = [f"{value:020d}" for value in range(0, 10**20, 10**20 // 97)]
+    numbers += ["26000120003456789057", "0", "12345", "9" * 34]
+    row_bytes = -(-qr.IMAGE_SIDE // 8)
+    padding = row_bytes * 8 - qr.IMAGE_SIDE
+
+    for number in numbers:
+        image = qr.packed_image(number)
+        rows = [
+            image[start : start + row_bytes]
+            for start in range(0, len(image), row_bytes)
+        ]
+        bits = [
+            format(int.from_bytes(row, "big"), f"0{row_bytes * 8}b") for row in rows
+        ]
+        # A set bit is white, so a dark module reads "0". Padding bits are white.
+        modules = [
+            [1 - int(bit) for bit in row_bits[: qr.IMAGE_SIDE]] for row_bits in bits
+        ]
+        expected = [[0] * qr.IMAGE_SIDE] * 2
+        expected += [[0, 0, *row, 0, 0] for row in qr.matrix(number)]
+        expected += [[0] * qr.IMAGE_SIDE] * 2
+        assert len(rows) == qr.IMAGE_SIDE, number
+        assert modules == expected, number
+        assert all(row_bits.endswith("1" * padding) for row_bits in bits), number
+
+
+def test_packed_qr_image_rejects_other_text():
+    with pytest.raises(ValueError):
+        qr.packed_image("K202005226994")

@@ -131,10 +131,7 @@ class _Builder:
 
 def _qr_rows(text: str) -> list[bytearray]:
     """Return the QR modules of ``text`` (1 = dark) with a 2-module quiet zone."""
-    if text.isascii() and text.isdigit() and len(text) <= qr.MAX_DIGITS:
-        rows = qr.matrix(text)
-    else:
-        rows = segno.make(text, error="m", micro=False, boost_error=False).matrix
+    rows = segno.make(text, error="m", micro=False, boost_error=False).matrix
     side = len(rows) + 4
     blank = bytearray(side)
     return (
@@ -150,14 +147,10 @@ def _qr_rows(text: str) -> list[bytearray]:
 _MODULE_BITS = bytes.maketrans(b"\x00\x01", b"10")
 
 
-def _draw_qr(pdf: FPDF, text: str, x: float, y: float, size: float) -> None:
-    """Draw the QR code of ``text`` as an inline 1-bit image, ``size`` mm square.
-
-    An inline image lives in the page's content stream, so it costs neither an
-    image object nor fpdf2's image pipeline. ``/Interpolate false`` asks viewers
-    not to smooth the modules when scaling, and ASCIIHex keeps the data free of
-    bytes that could end the image early.
-    """
+def _qr_image(text: str) -> tuple[int, bytes]:
+    """Return the side and the 1-bit DeviceGray rows of the QR code of ``text``."""
+    if text.isascii() and text.isdigit() and len(text) <= qr.MAX_DIGITS:
+        return qr.IMAGE_SIDE, qr.packed_image(text)
     rows = _qr_rows(text)
     side = len(rows)
     row_bytes = -(-side // 8)
@@ -169,6 +162,18 @@ def _draw_qr(pdf: FPDF, text: str, x: float, y: float, size: float) -> None:
         ).to_bytes(row_bytes, "big")
         for row in rows
     )
+    return side, packed
+
+
+def _draw_qr(pdf: FPDF, text: str, x: float, y: float, size: float) -> None:
+    """Draw the QR code of ``text`` as an inline 1-bit image, ``size`` mm square.
+
+    An inline image lives in the page's content stream, so it costs neither an
+    image object nor fpdf2's image pipeline. ``/Interpolate false`` asks viewers
+    not to smooth the modules when scaling, and ASCIIHex keeps the data free of
+    bytes that could end the image early.
+    """
+    side, packed = _qr_image(text)
     k = pdf.k
     pdf._out(
         f"q {size * k:.2f} 0 0 {size * k:.2f} {x * k:.2f} {(pdf.h - y - size) * k:.2f} cm "
