@@ -17,6 +17,7 @@ import segno
 from fpdf import FPDF
 
 from xcert_app.documents import fonts, qr
+from xcert_app.gc_pause import collector_paused
 
 logger = logging.getLogger(__name__)
 
@@ -399,13 +400,14 @@ def render_tickets(
     ``progress(done, total)`` is called every 100 pages and at the end.
     """
     started = time.perf_counter()
-    builder = _Builder()
-    printable = builder.printable(items)
-    for index, item in enumerate(printable, start=1):
-        _ticket_page(builder, item, plan_name)
-        if progress and (index % 100 == 0 or index == len(printable)):
-            progress(index, len(printable))
-    document = builder.finish()
+    with collector_paused():
+        builder = _Builder()
+        printable = builder.printable(items)
+        for index, item in enumerate(printable, start=1):
+            _ticket_page(builder, item, plan_name)
+            if progress and (index % 100 == 0 or index == len(printable)):
+                progress(index, len(printable))
+        document = builder.finish()
     logger.info(
         "admission tickets: %s pages, %s left out, %.2fs",
         document.pages,
@@ -431,6 +433,24 @@ def render_rooms(
     ``progress(done, total)`` is called after each room.
     """
     started = time.perf_counter()
+    with collector_paused():
+        document = _render_rooms(rooms, kinds, progress)
+    logger.info(
+        "room documents %s for %s rooms: %s pages, %s left out, %.2fs",
+        ",".join(kinds),
+        len(rooms),
+        document.pages,
+        len(document.problems),
+        time.perf_counter() - started,
+    )
+    return document
+
+
+def _render_rooms(
+    rooms: list[RoomSheet],
+    kinds: tuple[str, ...],
+    progress: Callable[[int, int], None] | None,
+) -> Document:
     builder = _Builder()
     for index, room in enumerate(rooms, start=1):
         if progress:
@@ -448,13 +468,4 @@ def render_rooms(
     if builder.pdf.page == 0:
         builder.pdf.add_page()
         fonts.draw_text(builder.pdf, MARGIN, 30, "没有可打印的考生", 14)
-    document = builder.finish()
-    logger.info(
-        "room documents %s for %s rooms: %s pages, %s left out, %.2fs",
-        ",".join(kinds),
-        len(rooms),
-        document.pages,
-        len(document.problems),
-        time.perf_counter() - started,
-    )
-    return document
+    return builder.finish()
