@@ -234,7 +234,9 @@ def _eligible(session: Session, plan: ExamPlan):
 
 def _load_inputs(session: Session, plan: ExamPlan) -> _Inputs:
     # Core statements on the session's connection skip the ORM's row processing,
-    # which costs more than the query itself for 100,000 registrations.
+    # which costs more than the query itself for 100,000 registrations. They do
+    # not autoflush, so pending changes are flushed first.
+    session.flush()
     connection = session.connection()
     query = select(
         Registration.id,
