@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import segno
 from fpdf import FPDF
 
-from xcert_app.documents import fonts, qr
+from xcert_app.documents import fonts, jpeg, qr
 from xcert_app.gc_pause import collector_paused
 
 logger = logging.getLogger(__name__)
@@ -185,6 +185,7 @@ def _draw_qr(pdf: FPDF, text: str, x: float, y: float, size: float) -> None:
 
 def _photo(pdf: FPDF, photo: bytes | None, x: float, y: float, w: float, h: float):
     if photo:
+        jpeg.register(pdf, photo)
         pdf.image(io.BytesIO(photo), x=x, y=y, w=w, h=h)
         return
     pdf.rect(x, y, w, h)
