@@ -4,8 +4,8 @@ fpdf2 opens every image with Pillow to learn its size and colour space, which co
 more per admission ticket than drawing the rest of the page. For a plain 8-bit
 grey or colour JPEG the start-of-frame segment contains the same facts, so
 ``register`` fills fpdf2's image cache from it, and ``FPDF.image`` then finds the
-photo there. Other
-JPEGs (CMYK, 12-bit, with an ICC profile) and anything unreadable are left to fpdf2.
+photo there. Other JPEGs (CMYK, 12-bit, with an ICC profile) and anything
+unreadable are left to fpdf2.
 This relies on the cache layout of fpdf2 2.8, so check it when upgrading fpdf2.
 """
 
