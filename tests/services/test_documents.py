@@ -466,3 +466,108 @@ def test_digit_qr_encoder_matches_segno():
 def test_digit_qr_encoder_rejects_other_text():
     with pytest.raises(ValueError):
         qr.matrix("K202005226994")
+
+
+def test_packed_qr_image_matches_matrix():
+    numbers = [f"{value:020d}" for value in range(0, 10**20, 10**20 // 97)]
+    numbers += ["26000120003456789057", "0", "12345", "9" * 34]
+    row_bytes = -(-qr.IMAGE_SIDE // 8)
+    padding = row_bytes * 8 - qr.IMAGE_SIDE
+
+    for number in numbers:
+        image = qr.packed_image(number)
+        rows = [
+            image[start : start + row_bytes]
+            for start in range(0, len(image), row_bytes)
+        ]
+        bits = [
+            format(int.from_bytes(row, "big"), f"0{row_bytes * 8}b") for row in rows
+        ]
+        # A set bit is white, so a dark module reads "0". Padding bits are white.
+        modules = [
+            [1 - int(bit) for bit in row_bits[: qr.IMAGE_SIDE]] for row_bits in bits
+        ]
+        expected = [[0] * qr.IMAGE_SIDE] * 2
+        expected += [[0, 0, *row, 0, 0] for row in qr.matrix(number)]
+        expected += [[0] * qr.IMAGE_SIDE] * 2
+        assert len(rows) == qr.IMAGE_SIDE, number
+        assert modules == expected, number
+        assert all(row_bits.endswith("1" * padding) for row_bits in bits), number
+
+
+def test_packed_qr_image_rejects_other_text():
+    with pytest.raises(ValueError):
+        qr.packed_image("K202005226994")
+
+
+def _jpeg_variants() -> dict[str, bytes]:
+    from PIL import Image, ImageCms, ImageDraw
+
+    image = Image.new("RGB", (295, 413), (200, 30, 30))
+    ImageDraw.Draw(image).ellipse((70, 60, 225, 230), fill=(230, 200, 170))
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+    def encode(picture, **options) -> bytes:
+        buffer = io.BytesIO()
+        picture.save(buffer, **options)
+        return buffer.getvalue()
+
+    return {
+        "colour": encode(image, format="JPEG", quality=80),
+        "grey": encode(image.convert("L"), format="JPEG", quality=80),
+        "progressive": encode(image, format="JPEG", quality=80, progressive=True),
+        "icc profile": encode(image, format="JPEG", quality=80, icc_profile=profile),
+        "cmyk": encode(image.convert("CMYK"), format="JPEG"),
+        "png": encode(image, format="PNG"),
+    }
+
+
+def _placed_image_cache(data: bytes, *, fast: bool) -> dict:
+    from fpdf import FPDF
+
+    from xcert_app.documents import jpeg
+
+    pdf = FPDF()
+    pdf.add_page()
+    if fast:
+        jpeg.register(pdf, data)
+    pdf.image(io.BytesIO(data), x=10, y=10, w=30, h=40)
+    pdf.image(io.BytesIO(data), x=50, y=10, w=30, h=40)
+    return pdf.image_cache.images
+
+
+@pytest.mark.parametrize("variant", list(_jpeg_variants()))
+def test_jpeg_register_matches_fpdf2(variant):
+    data = _jpeg_variants()[variant]
+
+    fast = _placed_image_cache(data, fast=True)
+    slow = _placed_image_cache(data, fast=False)
+
+    assert fast == slow
+
+
+def test_jpeg_frame_info_reads_plain_jpegs_only():
+    from xcert_app.documents import jpeg
+
+    variants = _jpeg_variants()
+
+    assert jpeg.frame_info(variants["colour"]) == (295, 413, 3)
+    assert jpeg.frame_info(variants["grey"]) == (295, 413, 1)
+    assert jpeg.frame_info(variants["progressive"]) == (295, 413, 3)
+    assert jpeg.frame_info(variants["icc profile"]) is None
+    assert jpeg.frame_info(variants["cmyk"]) is None
+    assert jpeg.frame_info(variants["png"]) is None
+    assert jpeg.frame_info(variants["colour"][:100]) is None
+
+
+def test_registered_jpeg_skips_pillow(monkeypatch):
+    from fpdf import image_parsing
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("Pillow was asked to read a plain JPEG")
+
+    monkeypatch.setattr(image_parsing, "get_img_info", refuse)
+
+    cache = _placed_image_cache(_jpeg_variants()["colour"], fast=True)
+
+    assert [info["usages"] for info in cache.values()] == [2]

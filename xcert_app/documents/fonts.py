@@ -112,15 +112,30 @@ def add_font(pdf: FPDF, family: str, path: Path) -> None:
     font = copy.copy(parsed)
     font.subset = SubsetMap(font)
     font.missing_glyphs = []
-    font.ttfont = TTFont(str(path), recalcTimestamp=False, lazy=True)
+    # Keep the full font's bounding boxes, as fontTools' own subsetter does by
+    # default. They still enclose every kept glyph, and recomputing them would
+    # decode and re-encode each glyph outline when the PDF is written.
+    font.ttfont = TTFont(
+        str(path), recalcTimestamp=False, recalcBBoxes=False, lazy=True
+    )
     font.ttfont.setGlyphOrder(list(glyph_order))
     font.i = len(pdf.fonts) + 1
     pdf.fonts[key] = font
 
 
-def new_pdf() -> FPDF:
+class DocumentPDF(FPDF):
+    """An FPDF document that remembers how each text is encoded in the main font."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Text -> its "(...) Tj" operator. The font's subset only grows within a
+        # document, so a text keeps its encoding until the document is written.
+        self.main_encodings: dict[str, str] = {}
+
+
+def new_pdf() -> DocumentPDF:
     """Return an A4 portrait PDF with the main font set; the fallback loads on demand."""
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf = DocumentPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(15, 15, 15)
     add_font(pdf, MAIN, MAIN_FONT)
@@ -247,7 +262,7 @@ def draw_fitted(
 
 
 def draw_fitted_many(
-    pdf: FPDF, entries: list[tuple[float, float, str, float, float, float]]
+    pdf: DocumentPDF, entries: list[tuple[float, float, str, float, float, float]]
 ) -> None:
     """Draw several (x, y, text, width, size, minimum) fields as ``draw_fitted`` does.
 
@@ -257,6 +272,7 @@ def draw_fitted_many(
     when upgrading fpdf2. Other fields take the ``draw_fitted`` path.
     """
     font = pdf.fonts[MAIN.lower()]
+    encodings = pdf.main_encodings
     k, height = pdf.k, pdf.h
     operators = []
     for x, y, text, width, size, minimum in entries:
@@ -268,9 +284,12 @@ def draw_fitted_many(
         if natural * fitted / size > width:
             draw_fitted(pdf, x, y, text, width=width, size=size, minimum=minimum)
             continue
+        encoded = encodings.get(text)
+        if encoded is None:
+            encoded = encodings[text] = font.encode_text(text)
         operators.append(
             f"BT /F{font.i} {fitted:.2f} Tf {x * k:.2f} {(height - y) * k:.2f} Td "
-            f"{font.encode_text(text)} ET"
+            f"{encoded} ET"
         )
     if operators:
         pdf._resource_catalog.add(PDFResourceType.FONT, font.i, pdf.page)

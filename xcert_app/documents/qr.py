@@ -47,18 +47,30 @@ def _generator() -> list[int]:
     return poly
 
 
-def _error_codewords(data: list[int]) -> list[int]:
+@functools.cache
+def _generator_products() -> tuple[tuple[int, ...], ...]:
+    """Return, for every byte value, its products with the generator's coefficients."""
     exp, log = _gf_tables()
-    generator = _generator()
+    coefficients = _generator()[1:]
+    products = [(0,) * len(coefficients)]
+    for factor in range(1, 256):
+        products.append(
+            tuple(
+                exp[log[coefficient] + log[factor]] if coefficient else 0
+                for coefficient in coefficients
+            )
+        )
+    return tuple(products)
+
+
+def _error_codewords(data: list[int]) -> list[int]:
+    products = _generator_products()
     remainder = list(data) + [0] * EC_CODEWORDS
     for index in range(len(data)):
         factor = remainder[index]
         if factor:
-            for position in range(1, len(generator)):
-                if generator[position]:
-                    remainder[index + position] ^= exp[
-                        log[generator[position]] + log[factor]
-                    ]
+            for offset, product in enumerate(products[factor], start=index + 1):
+                remainder[offset] ^= product
     return remainder[len(data) :]
 
 
@@ -151,3 +163,70 @@ def matrix(digits: str) -> list[bytearray]:
         result[row][column] = ((bits >> shift) & 1) ^ mask
         shift -= 1
     return result
+
+
+# The packed image adds a 2-module quiet zone on every side and pads each row to
+# whole bytes, as a PDF 1-bit image needs.
+QUIET_ZONE = 2
+IMAGE_SIDE = SIZE + 2 * QUIET_ZONE
+_ROW_BITS = -(-IMAGE_SIDE // 8) * 8
+_IMAGE_BITS = IMAGE_SIDE * _ROW_BITS
+
+
+def _image_bit(row: int, column: int) -> int:
+    """Return the bit of symbol module (row, column) in the packed image integer."""
+    image_row = row + QUIET_ZONE
+    image_column = column + QUIET_ZONE
+    return 1 << (
+        (IMAGE_SIDE - 1 - image_row) * _ROW_BITS + _ROW_BITS - 1 - image_column
+    )
+
+
+@functools.cache
+def _image_tables() -> tuple[int, tuple[tuple[int, ...], ...]]:
+    """Return the dark function modules, and the dark modules of each data nibble.
+
+    Both are integers with one bit per image module. The second item holds, for
+    every half codeword in placing order, the modules its 16 possible values make
+    dark after mask 0, so a symbol is the OR of 52 table entries.
+    """
+    template, slots = _placement()
+    function_dark = 0
+    for row, cells in enumerate(template):
+        for column, cell in enumerate(cells):
+            if cell:
+                function_dark |= _image_bit(row, column)
+    nibbles = []
+    for start in range(0, len(slots), 4):
+        group = slots[start : start + 4]
+        entries = []
+        for value in range(16):
+            dark = 0
+            for position, (row, column, mask) in enumerate(group):
+                bit = (value >> (3 - position)) & 1
+                if bit ^ mask:
+                    dark |= _image_bit(row, column)
+            entries.append(dark)
+        nibbles.append(tuple(entries))
+    return function_dark, tuple(nibbles)
+
+
+def packed_image(digits: str) -> bytes:
+    """Return the symbol of ``digits`` as 1-bit DeviceGray image rows (set bit = white).
+
+    The image is ``IMAGE_SIDE`` modules square with the quiet zone, each row padded
+    with white bits to whole bytes. It shows the same modules as ``matrix``.
+    """
+    if not digits.isdigit() or not digits.isascii() or len(digits) > MAX_DIGITS:
+        raise ValueError(
+            f"invalid input {digits!r}: this encoder takes 1 to {MAX_DIGITS} ASCII digits"
+        )
+    function_dark, nibbles = _image_tables()
+    data = _data_codewords(digits)
+    dark = function_dark
+    index = 0
+    for codeword in data + _error_codewords(data):
+        dark |= nibbles[index][codeword >> 4] | nibbles[index + 1][codeword & 0x0F]
+        index += 2
+    white = ((1 << _IMAGE_BITS) - 1) ^ dark
+    return white.to_bytes(_IMAGE_BITS // 8, "big")

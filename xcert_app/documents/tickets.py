@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import segno
 from fpdf import FPDF
 
-from xcert_app.documents import fonts, qr
+from xcert_app.documents import fonts, jpeg, qr
+from xcert_app.gc_pause import collector_paused
 
 logger = logging.getLogger(__name__)
 
@@ -131,10 +132,7 @@ class _Builder:
 
 def _qr_rows(text: str) -> list[bytearray]:
     """Return the QR modules of ``text`` (1 = dark) with a 2-module quiet zone."""
-    if text.isascii() and text.isdigit() and len(text) <= qr.MAX_DIGITS:
-        rows = qr.matrix(text)
-    else:
-        rows = segno.make(text, error="m", micro=False, boost_error=False).matrix
+    rows = segno.make(text, error="m", micro=False, boost_error=False).matrix
     side = len(rows) + 4
     blank = bytearray(side)
     return (
@@ -150,14 +148,10 @@ def _qr_rows(text: str) -> list[bytearray]:
 _MODULE_BITS = bytes.maketrans(b"\x00\x01", b"10")
 
 
-def _draw_qr(pdf: FPDF, text: str, x: float, y: float, size: float) -> None:
-    """Draw the QR code of ``text`` as an inline 1-bit image, ``size`` mm square.
-
-    An inline image lives in the page's content stream, so it costs neither an
-    image object nor fpdf2's image pipeline. ``/Interpolate false`` asks viewers
-    not to smooth the modules when scaling, and ASCIIHex keeps the data free of
-    bytes that could end the image early.
-    """
+def _qr_image(text: str) -> tuple[int, bytes]:
+    """Return the side and the 1-bit DeviceGray rows of the QR code of ``text``."""
+    if text.isascii() and text.isdigit() and len(text) <= qr.MAX_DIGITS:
+        return qr.IMAGE_SIDE, qr.packed_image(text)
     rows = _qr_rows(text)
     side = len(rows)
     row_bytes = -(-side // 8)
@@ -169,6 +163,18 @@ def _draw_qr(pdf: FPDF, text: str, x: float, y: float, size: float) -> None:
         ).to_bytes(row_bytes, "big")
         for row in rows
     )
+    return side, packed
+
+
+def _draw_qr(pdf: FPDF, text: str, x: float, y: float, size: float) -> None:
+    """Draw the QR code of ``text`` as an inline 1-bit image, ``size`` mm square.
+
+    An inline image lives in the page's content stream, so it costs neither an
+    image object nor fpdf2's image pipeline. ``/Interpolate false`` asks viewers
+    not to smooth the modules when scaling, and ASCIIHex keeps the data free of
+    bytes that could end the image early.
+    """
+    side, packed = _qr_image(text)
     k = pdf.k
     pdf._out(
         f"q {size * k:.2f} 0 0 {size * k:.2f} {x * k:.2f} {(pdf.h - y - size) * k:.2f} cm "
@@ -179,6 +185,7 @@ def _draw_qr(pdf: FPDF, text: str, x: float, y: float, size: float) -> None:
 
 def _photo(pdf: FPDF, photo: bytes | None, x: float, y: float, w: float, h: float):
     if photo:
+        jpeg.register(pdf, photo)
         pdf.image(io.BytesIO(photo), x=x, y=y, w=w, h=h)
         return
     pdf.rect(x, y, w, h)
@@ -394,13 +401,14 @@ def render_tickets(
     ``progress(done, total)`` is called every 100 pages and at the end.
     """
     started = time.perf_counter()
-    builder = _Builder()
-    printable = builder.printable(items)
-    for index, item in enumerate(printable, start=1):
-        _ticket_page(builder, item, plan_name)
-        if progress and (index % 100 == 0 or index == len(printable)):
-            progress(index, len(printable))
-    document = builder.finish()
+    with collector_paused():
+        builder = _Builder()
+        printable = builder.printable(items)
+        for index, item in enumerate(printable, start=1):
+            _ticket_page(builder, item, plan_name)
+            if progress and (index % 100 == 0 or index == len(printable)):
+                progress(index, len(printable))
+        document = builder.finish()
     logger.info(
         "admission tickets: %s pages, %s left out, %.2fs",
         document.pages,
@@ -426,6 +434,24 @@ def render_rooms(
     ``progress(done, total)`` is called after each room.
     """
     started = time.perf_counter()
+    with collector_paused():
+        document = _render_rooms(rooms, kinds, progress)
+    logger.info(
+        "room documents %s for %s rooms: %s pages, %s left out, %.2fs",
+        ",".join(kinds),
+        len(rooms),
+        document.pages,
+        len(document.problems),
+        time.perf_counter() - started,
+    )
+    return document
+
+
+def _render_rooms(
+    rooms: list[RoomSheet],
+    kinds: tuple[str, ...],
+    progress: Callable[[int, int], None] | None,
+) -> Document:
     builder = _Builder()
     for index, room in enumerate(rooms, start=1):
         if progress:
@@ -443,13 +469,4 @@ def render_rooms(
     if builder.pdf.page == 0:
         builder.pdf.add_page()
         fonts.draw_text(builder.pdf, MARGIN, 30, "没有可打印的考生", 14)
-    document = builder.finish()
-    logger.info(
-        "room documents %s for %s rooms: %s pages, %s left out, %.2fs",
-        ",".join(kinds),
-        len(rooms),
-        document.pages,
-        len(document.problems),
-        time.perf_counter() - started,
-    )
-    return document
+    return builder.finish()

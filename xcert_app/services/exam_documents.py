@@ -61,8 +61,13 @@ def _room_sheet(
     room: Room,
     session_id: int,
     only_school_id: int | None,
+    only_ticket: str | None = None,
 ) -> tickets.RoomSheet:
-    """Load one room in one session with its candidates, photos included."""
+    """Load one room in one session with its candidates, photos included.
+
+    ``only_ticket`` loads just that candidate, so a single ticket does not read
+    the photos of the whole room.
+    """
     site = session.get(ExamSite, room.site_id)
     header = exam_views.room_header(
         session, room=room, site=site, session_id=session_id
@@ -84,6 +89,8 @@ def _room_sheet(
     )
     if only_school_id is not None:
         query = query.where(Registration.school_id == only_school_id)
+    if only_ticket is not None:
+        query = query.where(Arrangement.ticket_number == only_ticket)
     items = [
         tickets.TicketItem(
             candidate_name=name,
@@ -276,8 +283,9 @@ def ticket_pdf_for_candidate(session: Session, *, actor: Actor, plan_id: int) ->
             room=session.get(Room, room_id),
             session_id=session_id,
             only_school_id=school_id,
+            only_ticket=ticket,
         )
-        items.extend(item for item in sheet.items if item.ticket_number == ticket)
+        items.extend(sheet.items)
     document = tickets.render_tickets(items, plan_name=plan.name)
     if document.problems:
         raise ServiceError(document.problems[0])

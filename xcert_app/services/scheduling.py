@@ -31,6 +31,7 @@ from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
 from xcert_app.clock import clock, format_beijing, to_beijing
+from xcert_app.gc_pause import collector_paused
 from xcert_app.models.candidates import Candidate
 from xcert_app.models.catalogue import ExamPlan, PlanSession, PlanSubject, Subject
 from xcert_app.models.orgs import Organisation
@@ -125,13 +126,14 @@ def schedule_plan(
     if seed is None:
         seed = secrets.randbelow(2**31)
 
-    inputs = _load_inputs(session, plan)
-    planner = _Planner(plan, inputs, seed)
-    planner.keep_valid_arrangements()
-    planner.place_the_rest()
-    ok = not planner.missing
-    if ok:
-        _write(session, plan, planner)
+    with collector_paused():
+        inputs = _load_inputs(session, plan)
+        planner = _Planner(plan, inputs, seed)
+        planner.keep_valid_arrangements()
+        planner.place_the_rest()
+        ok = not planner.missing
+        if ok:
+            _write(session, plan, planner)
     duration = time.perf_counter() - started
     moved = planner.moved_report()[:MOVED_LISTED] if ok else []
     names = candidate_name_map(session, [row["candidate_id"] for row in moved])
@@ -231,6 +233,11 @@ def _eligible(session: Session, plan: ExamPlan):
 
 
 def _load_inputs(session: Session, plan: ExamPlan) -> _Inputs:
+    # Core statements on the session's connection skip the ORM's row processing,
+    # which costs more than the query itself for 100,000 registrations. They do
+    # not autoflush, so pending changes are flushed first.
+    session.flush()
+    connection = session.connection()
     query = select(
         Registration.id,
         Registration.candidate_id,
@@ -238,11 +245,11 @@ def _load_inputs(session: Session, plan: ExamPlan) -> _Inputs:
         Registration.plan_subject_id,
         Registration.certificate_level_id,
     ).where(_eligible(session, plan))
-    registrations = [tuple(row) for row in session.execute(query)]
+    registrations = [tuple(row) for row in connection.execute(query).all()]
 
     subject_of = {
         plan_subject_id: (subject_id, mode, f"{code} {name}")
-        for plan_subject_id, subject_id, mode, code, name in session.execute(
+        for plan_subject_id, subject_id, mode, code, name in connection.execute(
             select(PlanSubject.id, Subject.id, Subject.mode, Subject.code, Subject.name)
             .join(Subject, Subject.id == PlanSubject.subject_id)
             .where(PlanSubject.plan_id == plan.id)
@@ -250,7 +257,7 @@ def _load_inputs(session: Session, plan: ExamPlan) -> _Inputs:
     }
     sessions_of: dict[int, list] = defaultdict(list)
     session_times = {}
-    for session_id, plan_subject_id, starts, ends in session.execute(
+    for session_id, plan_subject_id, starts, ends in connection.execute(
         select(
             PlanSession.id,
             PlanSession.plan_subject_id,
@@ -266,7 +273,7 @@ def _load_inputs(session: Session, plan: ExamPlan) -> _Inputs:
 
     sites = {
         site_id: (school_id, name)
-        for site_id, school_id, name in session.execute(
+        for site_id, school_id, name in connection.execute(
             select(ExamSite.id, ExamSite.school_id, ExamSite.name).where(
                 ExamSite.org_id == plan.org_id,
                 ExamSite.status == SiteStatus.APPROVED,
@@ -276,7 +283,7 @@ def _load_inputs(session: Session, plan: ExamPlan) -> _Inputs:
     sites_of_school: dict[int, list[int]] = defaultdict(list)
     for site_id, (school_id, _name) in sorted(sites.items()):
         sites_of_school[school_id].append(site_id)
-    for school_id, site_id in session.execute(
+    for school_id, site_id in connection.execute(
         select(SiteLoan.school_id, SiteLoan.site_id).where(
             SiteLoan.org_id == plan.org_id
         )
@@ -286,7 +293,7 @@ def _load_inputs(session: Session, plan: ExamPlan) -> _Inputs:
 
     rooms = {
         room_id: (site_id, mode, seats, name)
-        for room_id, site_id, mode, seats, name in session.execute(
+        for room_id, site_id, mode, seats, name in connection.execute(
             select(Room.id, Room.site_id, Room.mode, Room.seats, Room.name)
             .where(Room.plan_id == plan.id)
             .order_by(Room.id)
@@ -294,7 +301,7 @@ def _load_inputs(session: Session, plan: ExamPlan) -> _Inputs:
         if site_id in sites
     }
     room_levels: dict[int, set[int]] = defaultdict(set)
-    for room_id, level_id in session.execute(
+    for room_id, level_id in connection.execute(
         select(RoomCertificate.room_id, RoomCertificate.certificate_level_id)
         .join(Room, Room.id == RoomCertificate.room_id)
         .where(Room.plan_id == plan.id)
@@ -303,7 +310,7 @@ def _load_inputs(session: Session, plan: ExamPlan) -> _Inputs:
 
     school_ids = {row[2] for row in registrations} | {s for s, _ in sites.values()}
     school_names = dict(
-        session.execute(
+        connection.execute(
             select(Organisation.id, Organisation.name).where(
                 Organisation.id.in_(school_ids or {0})
             )
@@ -312,7 +319,7 @@ def _load_inputs(session: Session, plan: ExamPlan) -> _Inputs:
     existing = {
         registration_id: (arrangement_id, room_id, session_id, seat, ticket)
         for arrangement_id, registration_id, room_id, session_id, seat, ticket in (
-            session.execute(
+            connection.execute(
                 select(
                     Arrangement.id,
                     Arrangement.registration_id,
@@ -321,7 +328,7 @@ def _load_inputs(session: Session, plan: ExamPlan) -> _Inputs:
                     Arrangement.seat_number,
                     Arrangement.ticket_number,
                 ).where(Arrangement.plan_id == plan.id)
-            )
+            ).all()
         )
     }
     return _Inputs(
@@ -357,6 +364,8 @@ class _Planner:
         self.new_count = 0
         self.moved: list[int] = []
         self.missing: dict[tuple, int] = defaultdict(int)
+        # Filled only when some candidate has several registrations, because
+        # otherwise no candidate can sit two sessions at once.
         self.candidate_times: dict[int, list[tuple]] = defaultdict(list)
         # room id -> list of (starts, ends, session id) the room is booked for
         self.room_bookings: dict[int, list[tuple]] = defaultdict(list)
@@ -391,13 +400,18 @@ class _Planner:
     def _candidate_free(self, candidate_id: int, session_id: int) -> bool:
         times = self.inputs.session_times[session_id]
         return not any(
-            _overlaps(times, other) for other in self.candidate_times[candidate_id]
+            _overlaps(times, other)
+            for other in self.candidate_times.get(candidate_id, ())
         )
 
     def keep_valid_arrangements(self) -> None:
         """Keep each earlier seat that still obeys every rule."""
         inputs = self.inputs
         taken: set[tuple[int, int, int]] = set()
+        session_ids_of = {
+            plan_subject_id: {session_id for session_id, _a, _b in sessions}
+            for plan_subject_id, sessions in inputs.sessions_of.items()
+        }
         for (
             registration_id,
             candidate_id,
@@ -413,20 +427,22 @@ class _Planner:
             _arrangement_id, room_id, session_id, seat, ticket = previous
             room = inputs.rooms.get(room_id)
             subject = inputs.subject_of.get(plan_subject_id)
-            session_ids = [
-                s for s, _a, _b in inputs.sessions_of.get(plan_subject_id, [])
-            ]
             valid = (
                 room is not None
                 and subject is not None
-                and session_id in session_ids
+                and session_id in session_ids_of.get(plan_subject_id, ())
                 and room[1] == subject[1]
                 and level_id in inputs.room_levels.get(room_id, ())
                 and room[0] in inputs.sites_of_school.get(school_id, ())
                 and 1 <= seat <= room[2]
                 and (room_id, session_id, seat) not in taken
                 and self._candidate_free(candidate_id, session_id)
-                and self._room_free_for(room_id, session_id)
+                # A room and session that already have a slot passed this check
+                # when the slot was made.
+                and (
+                    (room_id, session_id) in self.slots
+                    or self._room_free_for(room_id, session_id)
+                )
             )
             if not valid:
                 self.moved.append(registration_id)
@@ -434,7 +450,10 @@ class _Planner:
             slot = self._slot(room_id, session_id)
             slot.free_seats.remove(seat)
             taken.add((room_id, session_id, seat))
-            self.candidate_times[candidate_id].append(inputs.session_times[session_id])
+            if inputs.multi_candidates:
+                self.candidate_times[candidate_id].append(
+                    inputs.session_times[session_id]
+                )
             self.placement[registration_id] = [room_id, session_id, seat]
             self.kept_tickets[registration_id] = ticket
             self.kept_count += 1
@@ -517,8 +536,9 @@ class _Planner:
         members: list[tuple[int, int]],
     ) -> list[tuple[int, int]]:
         candidate_times = self.candidate_times
+        multi_candidates = self.inputs.multi_candidates
         free, busy = [], []
-        if not self.inputs.multi_candidates:
+        if not multi_candidates:
             # Nobody has a second registration, so nobody can be busy elsewhere.
             free = members
         else:
@@ -538,7 +558,8 @@ class _Planner:
             del slot.free_seats[-take:]
             for registration_id, candidate_id in chunk:
                 slot.newcomers.append(registration_id)
-                candidate_times[candidate_id].append(times)
+                if multi_candidates:
+                    candidate_times[candidate_id].append(times)
                 self.placement[registration_id] = [slot.room_id, session_id, 0]
             self.new_count += take
         return busy + free
@@ -675,11 +696,13 @@ def _write(session: Session, plan: ExamPlan, planner: _Planner) -> None:
 
     now = clock.now()
     prefixes = _ticket_prefixes(plan, planner)
+    plan_id = plan.id
+    rooms = inputs.rooms
     rows = [
         (
             registration_id,
-            plan.id,
-            inputs.rooms[room_id][0],
+            plan_id,
+            rooms[room_id][0],
             room_id,
             session_id,
             seat,
@@ -755,13 +778,13 @@ def _insert_arrangements(session: Session, rows: list[tuple], now: datetime) -> 
     more than the insert itself at 100,000 rows; the timestamp is bound once here.
     """
     connection = session.connection()
-    # Convert the one timestamp through the column type and the driver's own
-    # processor once, so SQLite does not format a datetime for every row.
-    column_type = Arrangement.__table__.c.created_at.type
-    stamp = column_type.process_bind_param(now, connection.dialect)
-    driver_processor = column_type.impl.bind_processor(connection.dialect)
-    if driver_processor is not None:
-        stamp = driver_processor(stamp)
+    # Convert the one timestamp through the column type and the dialect's own
+    # processor once, so the driver does not format a datetime for every row.
+    column_type = Arrangement.__table__.c.created_at.type.dialect_impl(
+        connection.dialect
+    )
+    to_driver = column_type.bind_processor(connection.dialect)
+    stamp = to_driver(now) if to_driver is not None else now
     table = Arrangement.__tablename__
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     statement = (
