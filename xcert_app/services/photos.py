@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 
 import numpy
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image, ImageOps
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
@@ -70,7 +70,7 @@ CHUNK_BYTES = 8 * 1024 * 1024
 CHECK_WORKERS = os.cpu_count() or 1
 CHUNKS_IN_FLIGHT = 2 * CHECK_WORKERS
 PROCESS_POOL_MIN_PHOTOS = 200
-# The files of this many checked photos are recorded in one statement.
+# The files of this many checked photos are recorded together.
 STORE_BATCH = 64
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 _ID_IN_NAME = re.compile(r"\d{17}[\dX]")
@@ -213,9 +213,13 @@ def _opaque_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB") if image.mode != "RGB" else image
 
 
-def _fit(image: Image.Image) -> Image.Image:
-    """Normalise to 295×413: crop a slightly different aspect ratio, then resize."""
-    width, height = image.size
+def _fit(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Normalise to 295×413: crop a slightly different aspect ratio, then resize.
+
+    ``size`` is the upright photo's size at full resolution, which the checks
+    and the message use even when the photo was decoded at a reduced scale.
+    """
+    width, height = size
     target = PHOTO_WIDTH / PHOTO_HEIGHT
     ratio = width / height
     if abs(ratio - target) / target > ASPECT_TOLERANCE or width < MIN_WIDTH:
@@ -223,7 +227,7 @@ def _fit(image: Image.Image) -> Image.Image:
             f"照片为 {width}×{height} 像素，应为 {PHOTO_WIDTH}×{PHOTO_HEIGHT}（小一寸，"
             "竖版）。请用照片工具裁剪或缩放到该尺寸后重新上传"
         )
-    if (width, height) == (PHOTO_WIDTH, PHOTO_HEIGHT):
+    if image.size == (PHOTO_WIDTH, PHOTO_HEIGHT):
         return image
     return ImageOps.fit(
         image, (PHOTO_WIDTH, PHOTO_HEIGHT), method=Image.Resampling.LANCZOS
@@ -266,12 +270,16 @@ def _in_stored_format(image: Image.Image, data: bytes) -> bool:
     )
 
 
-def _decode(data: bytes) -> tuple[Image.Image, bool]:
-    """Decode a photo within the pixel limit; return it and whether it is stored as is.
+def _decode(data: bytes) -> tuple[Image.Image, bool, tuple[int, int]]:
+    """Decode a photo within the pixel limit.
 
-    A photo stored as is is decoded at a quarter of its size (JPEG draft mode),
-    which is enough to judge the background and draw the thumbnail. The
-    decoder still reads every byte, so a truncated file is refused either way.
+    Return the image, whether it is stored as is, and its full-resolution size.
+    JPEGs are decoded at a reduced scale (draft mode). A photo stored as is is
+    decoded at a quarter, which is enough to judge the background and draw the
+    thumbnail. A larger photo is reduced by the largest factor (2, 4 or 8) that
+    keeps both sides at least 413 pixels, so the 295×413 result loses nothing
+    in either orientation. The decoder still reads every byte, so a truncated
+    file is rejected either way.
     """
     try:
         with warnings.catch_warnings():
@@ -282,9 +290,12 @@ def _decode(data: bytes) -> tuple[Image.Image, bool]:
                     f"照片为 {image.width}×{image.height} 像素，过大，"
                     f"请缩放到 {PHOTO_WIDTH}×{PHOTO_HEIGHT} 后重新上传"
                 )
+            full_size = image.size
             as_is = _in_stored_format(image, data)
             if as_is:
                 image.draft(None, (PHOTO_WIDTH // 4, PHOTO_HEIGHT // 4))
+            else:
+                image.draft(None, (PHOTO_HEIGHT, PHOTO_HEIGHT))
             image.load()
     except PhotoRejected:
         raise
@@ -294,7 +305,7 @@ def _decode(data: bytes) -> tuple[Image.Image, bool]:
         raise PhotoRejected(
             "照片文件不完整或已损坏，无法打开，请从原图重新导出 JPG 后上传"
         ) from error
-    return image, as_is
+    return image, as_is, full_size
 
 
 def _encode(image: Image.Image, *, quality: int) -> bytes:
@@ -312,12 +323,16 @@ def check_photo(data: bytes) -> Photo:
     kind = sniff(data)
     if kind not in ("jpeg", "png"):
         raise PhotoRejected(_format_problem(kind))
-    image, as_is = _decode(data)
+    image, as_is, (width, height) = _decode(data)
     if as_is:
         thumbnail = image.resize(THUMBNAIL_SIZE, Image.Resampling.BOX)
         jpeg = data
     else:
-        image = _fit(_opaque_rgb(ImageOps.exif_transpose(image)))
+        # Orientations 5 to 8 turn the photo by a quarter turn.
+        if image.getexif().get(ExifTags.Base.Orientation) in (5, 6, 7, 8):
+            width, height = height, width
+        image = ImageOps.exif_transpose(image)
+        image = _fit(_opaque_rgb(image), (width, height))
         thumbnail = image.reduce(THUMBNAIL_FACTOR)
         jpeg = _encode(image, quality=90)
     problems = [] if is_red_background(image) else [NOT_RED]
