@@ -2,8 +2,9 @@
 
 Archives are read entry by entry in memory and never extracted, so a member name
 such as ``../../x.jpg`` cannot reach the file system. Only the base name is used
-to find the ID number. Every photo is decoded in full, turned upright, checked
-and stored re-encoded as a 295×413 JPEG through ``services/storage.py``.
+to find the ID number. Every photo is decoded, turned upright and checked, then
+stored through ``services/storage.py`` as a 295×413 JPEG: byte for byte when it
+already is one without EXIF or XMP, re-encoded otherwise.
 """
 
 import io
@@ -530,6 +531,23 @@ def _check_pool(photos: int) -> Executor:
     )
 
 
+def _count_result(
+    number: str,
+    name: str,
+    result: WrittenPhoto | PhotoRejected,
+    candidates: dict[str, dict],
+    report: PhotoReport,
+    written: list[tuple[dict, WrittenPhoto]],
+) -> None:
+    """Add one photo's outcome to the report; queue an accepted one for recording."""
+    if isinstance(result, PhotoRejected):
+        report.refused.append({"file": name, "reason": str(result)})
+        return
+    report.matched += 1
+    report.replaced += bool(candidates[number]["photo_file_id"])
+    written.append((candidates[number], result))
+
+
 def _import_entries(
     session: Session,
     archive: zipfile.ZipFile,
@@ -576,12 +594,7 @@ def _import_entries(
             while in_flight and (len(in_flight) > CHUNKS_IN_FLIGHT or last):
                 names, future = in_flight.popleft()
                 for (number, name), result in zip(names, future.result(), strict=True):
-                    if isinstance(result, PhotoRejected):
-                        report.refused.append({"file": name, "reason": str(result)})
-                        continue
-                    report.matched += 1
-                    report.replaced += bool(candidates[number]["photo_file_id"])
-                    written.append((candidates[number], result))
+                    _count_result(number, name, result, candidates, report, written)
                 if len(written) >= STORE_BATCH:
                     changes += _record_photos(session, written)
                     written = []
