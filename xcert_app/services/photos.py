@@ -573,11 +573,11 @@ def _import_entries(
     written: list[tuple[dict, WrittenPhoto]] = []
     changes: list[dict] = []
     _make_photo_folders()
-    # NOTE: for 10,000 photos already in the stored format this costs about
-    # 3 times the CPU time of Pillow's full decode, mostly two file creations,
+    # NOTE: for 10,000 photos already in the stored format this costs 2.3 to
+    # 3.6 times the CPU time of Pillow's full decode, mostly two file creations,
     # a thumbnail and three database rows per photo. So the 1.5 times
     # wall-clock target needs both cores of a 2-core machine free: on the loaded
-    # development machine the import took 1.1 to 5.7 times the decode.
+    # development machine the import took 1.1 to 8.8 times the decode.
     with _check_pool(len(infos)) as pool:
         for index, info in enumerate(infos, start=1):
             matched = _match_entry(archive, info, candidates, used, report)
