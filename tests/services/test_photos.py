@@ -3,6 +3,7 @@
 import io
 import os
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,92 @@ def test_thumbnails_only_for_own_school(session, actor):
     assert photos.thumbnails(session, actor=actor, file_ids=[file_id])
     other = school_admin(session)
     assert photos.thumbnails(session, actor=other, file_ids=[file_id]) == {}
+
+
+def test_stored_format_kept_byte_for_byte():
+    data = photo()
+    checked = photos.check_photo(data)
+    assert checked.jpeg == data
+    assert checked.problems == []
+    assert Image.open(io.BytesIO(checked.thumbnail)).size == (59, 83)
+
+
+def test_photo_with_exif_reencoded():
+    image = Image.open(io.BytesIO(photo()))
+    exif = Image.Exif()
+    exif[0x8298] = "studio"
+    output = io.BytesIO()
+    image.save(output, "JPEG", exif=exif)
+    checked = photos.check_photo(output.getvalue())
+    assert checked.jpeg != output.getvalue()
+    assert "exif" not in Image.open(io.BytesIO(checked.jpeg)).info
+
+
+def test_not_red_judged_in_stored_format():
+    checked = photos.check_photo(photo(background=(240, 240, 240)))
+    assert checked.problems == [photos.NOT_RED]
+
+
+def test_large_photo_normalised():
+    checked = photos.check_photo(photo(size=(1180, 1652)))
+    assert Image.open(io.BytesIO(checked.jpeg)).size == (295, 413)
+    assert checked.problems == []
+
+
+def test_large_rotated_photo_normalised():
+    image = Image.open(io.BytesIO(photo(size=(1180, 1652)))).transpose(
+        Image.Transpose.ROTATE_90
+    )
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    output = io.BytesIO()
+    image.save(output, "JPEG", exif=exif)
+    checked = photos.check_photo(output.getvalue())
+    stored = Image.open(io.BytesIO(checked.jpeg)).convert("RGB")
+    assert stored.size == (295, 413)
+    assert checked.problems == []
+    # The grey person is at the bottom once the photo is upright.
+    assert stored.getpixel((147, 400))[0] < 120
+
+
+def test_large_wrong_shape_names_full_size():
+    with pytest.raises(photos.PhotoRejected, match="1652×1180"):
+        photos.check_photo(photo(size=(1652, 1180)))
+
+
+def test_worker_processes_same_report(session, actor, monkeypatch):
+    monkeypatch.setattr(photos, "PROCESS_POOL_MIN_PHOTOS", 1)
+    monkeypatch.setattr(photos, "CHUNK_PHOTOS", 2)
+    pools = []
+    check_pool = photos._check_pool
+
+    def recorded_pool(count: int):
+        pools.append(check_pool(count))
+        return pools[-1]
+
+    monkeypatch.setattr(photos, "_check_pool", recorded_pool)
+    data = zipped(
+        {
+            f"{IDS[0]}.jpg": photo(),
+            f"{IDS[1]}.jpg": photo(file_format="GIF"),
+            f"{IDS[2]}.jpg": photo(background=(240, 240, 240)),
+            f"{IDS[3]}.jpg": photo(size=(1180, 1652)),
+            "370285200407081232.jpg": photo(),
+        }
+    )
+    report = run(session, actor, data)
+    assert isinstance(pools[0], ProcessPoolExecutor)
+    assert report.matched == 3
+    assert [item["file"] for item in report.refused] == [f"{IDS[1]}.jpg"]
+    assert "GIF" in report.refused[0]["reason"]
+    assert report.unmatched == ["370285200407081232.jpg"]
+    assert report.needs_confirmation == 1
+    for number in (IDS[0], IDS[2], IDS[3]):
+        assert stored_photo(session, number).size == (295, 413)
+    candidate = session.exec(
+        select(Candidate).where(Candidate.id_number == IDS[2])
+    ).one()
+    assert candidate.photo_problems == [photos.NOT_RED]
+    thumbnail = session.get(StoredFile, candidate.photo_thumbnail_file_id)
+    assert thumbnail.kind == "photo_thumb"
+    assert Image.open(io.BytesIO(storage.read_bytes(thumbnail))).size == (59, 83)

@@ -4,7 +4,7 @@ import hashlib
 import uuid
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from xcert_app.clock import clock
@@ -52,37 +52,56 @@ def read_bytes(stored: StoredFile) -> bytes:
     return (storage_root() / stored.relative_path).read_bytes()
 
 
-def save_many(
-    session: Session, *, files: list[dict], kind: str, content_type: str
-) -> list[int]:
-    """Write several files of one kind, record them in one statement, return their ids.
+def write_file(
+    *,
+    data: bytes,
+    kind: str,
+    content_type: str,
+    organisation_id: int | None,
+    original_name: str = "",
+    suffix: str = "",
+) -> dict:
+    """Write ``data`` under a generated name and return the row to record for it.
 
-    Each item of ``files`` has ``data`` and optionally ``organisation_id``,
-    ``original_name`` and ``suffix``; names are generated as in ``save_bytes``.
+    It touches no session, so worker threads and processes can write while the
+    caller records earlier rows with ``record_many``. Call ``storage_folder`` for
+    the kind once first, because the folder is not created here.
     """
+    relative_path = f"{kind}/{uuid.uuid4().hex}{suffix}"
+    (settings.storage_dir / relative_path).write_bytes(data)
+    return {
+        "organisation_id": organisation_id,
+        "kind": kind,
+        "relative_path": relative_path,
+        "content_type": content_type,
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "original_name": original_name[:256],
+    }
+
+
+def storage_folder(kind: str) -> Path:
+    """Return the folder of one kind of file, created on first use."""
     folder = storage_root() / kind
-    folder.mkdir(parents=True, exist_ok=True)
-    now = clock.now()
-    rows = []
-    for item in files:
-        data = item["data"]
-        relative_path = f"{kind}/{uuid.uuid4().hex}{item.get('suffix', '')}"
-        (storage_root() / relative_path).write_bytes(data)
-        rows.append(
-            {
-                "organisation_id": item.get("organisation_id"),
-                "kind": kind,
-                "relative_path": relative_path,
-                "content_type": content_type,
-                "size": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "original_name": item.get("original_name", "")[:256],
-                "created_at": now,
-            }
-        )
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def record_many(session: Session, rows: list[dict]) -> list[int]:
+    """Record files written by ``write_file``; return their ids in the order given."""
     if not rows:
         return []
-    statement = insert(StoredFile).returning(
-        StoredFile.id, sort_by_parameter_order=True
+    now = clock.now()
+    # One executemany INSERT and one SELECT by the unique path, because an
+    # INSERT ... RETURNING that must keep the order runs row by row on SQLite.
+    table = StoredFile.__table__
+    session.execute(insert(table), [{**row, "created_at": now} for row in rows])
+    paths = [row["relative_path"] for row in rows]
+    ids = dict(
+        session.execute(
+            select(table.c.relative_path, table.c.id).where(
+                table.c.relative_path.in_(paths)
+            )
+        ).all()
     )
-    return list(session.execute(statement, rows).scalars())
+    return [ids[path] for path in paths]
