@@ -392,13 +392,10 @@ def _search_condition(search: str, dialect: str):
     if any(ch.isdigit() for ch in search):
         if len(search) >= 7:
             return _prefix(Candidate.id_number, search, dialect)
-        # NOTE: a search by the last digits reads every ID number of the school
-        # in the grid index, because no index helps a suffix match.
-        if dialect == "sqlite":
-            suffix = func.substr(Candidate.id_number, -len(search)) == search
-        else:
-            suffix = Candidate.id_number.endswith(search, autoescape=True)
-        return or_(suffix, Candidate.id_number.startswith(search, autoescape=True))
+        return or_(
+            _prefix(Candidate.id_number_reversed, search[::-1], dialect),
+            _prefix(Candidate.id_number, search, dialect),
+        )
     if search.isascii():
         return or_(
             Candidate.name_pinyin.startswith(search, autoescape=True),
