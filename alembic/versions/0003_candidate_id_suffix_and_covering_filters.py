@@ -1,4 +1,4 @@
-"""candidate ID-number suffix column and covering grid filter indexes
+"""candidate ID-number suffix column, covering grid filter indexes, fewer indexes
 
 Revision ID: 0003
 Revises: 0002
@@ -23,6 +23,16 @@ FILTER_INDEXES = {
     "ix_candidate_grid_major": "major",
     "ix_candidate_grid_level": "programme_level",
     "ix_candidate_grid_year": "enrolment_year",
+}
+# Single-column indexes that the grid indexes make redundant.
+DROPPED_INDEXES = {
+    "ix_candidate_school_id": "school_id",
+    "ix_candidate_kind": "kind",
+    "ix_candidate_name": "name",
+    "ix_candidate_major": "major",
+    "ix_candidate_programme_level": "programme_level",
+    "ix_candidate_enrolment_year": "enrolment_year",
+    "ix_candidate_verification_status": "verification_status",
 }
 FILL_CHUNK = 5000
 
@@ -80,10 +90,14 @@ def upgrade() -> None:
             batch_op.create_index(
                 name, ["school_id", "kind", first, *rest], unique=False
             )
+        for name in DROPPED_INDEXES:
+            batch_op.drop_index(name)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("candidate", schema=None) as batch_op:
+        for name, column in DROPPED_INDEXES.items():
+            batch_op.create_index(name, [column], unique=False)
         for name, first in FILTER_INDEXES.items():
             batch_op.drop_index(name)
             batch_op.create_index(name, ["school_id", "kind", first], unique=False)

@@ -68,9 +68,11 @@ class Candidate(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    school_id: int = Field(foreign_key="organisation.id", index=True)
-    kind: str = Field(default=CandidateKind.SCHOOL, max_length=16, index=True)
-    name: str = Field(max_length=64, index=True)
+    # school_id, kind and the filter columns have no single-column indexes: the
+    # grid indexes above start with them, and each index slows every import.
+    school_id: int = Field(foreign_key="organisation.id")
+    kind: str = Field(default=CandidateKind.SCHOOL, max_length=16)
+    name: str = Field(max_length=64)
     name_pinyin: str = Field(default="", max_length=128)
     id_type: str = Field(default="居民身份证", max_length=32)
     id_number: str = Field(max_length=32, index=True)
@@ -86,9 +88,9 @@ class Candidate(SQLModel, table=True):
         sa_column_kwargs={"default": _reversed_id_number},
     )
     mobile: str = Field(default="", max_length=11)
-    major: str = Field(default="", max_length=64, index=True)
-    programme_level: str = Field(default="", max_length=16, index=True)
-    enrolment_year: int | None = Field(default=None, index=True)
+    major: str = Field(default="", max_length=64)
+    programme_level: str = Field(default="", max_length=16)
+    enrolment_year: int | None = Field(default=None)
     photo_file_id: int | None = Field(default=None, foreign_key="storedfile.id")
     # A small JPEG of the photo for the candidate grid.
     photo_thumbnail_file_id: int | None = Field(
@@ -96,9 +98,7 @@ class Candidate(SQLModel, table=True):
     )
     # What the photo check found (e.g. background not red); verification reads it.
     photo_problems: list = json_field(list)
-    verification_status: str = Field(
-        default=VerificationStatus.PENDING, max_length=24, index=True
-    )
+    verification_status: str = Field(default=VerificationStatus.PENDING, max_length=24)
     verification_reasons: list = json_field(list)
     verified_at: datetime | None = time_field()
     confirmed_by_id: int | None = None

@@ -13,7 +13,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import and_, func, insert, or_, update
+import sqlalchemy as sa
+from sqlalchemy import Connection, and_, func, insert, or_, update
 from sqlmodel import Session, select
 
 from xcert_app.clock import clock
@@ -130,7 +131,7 @@ def _existing(session: Session, school_id: int, numbers: list[str]) -> dict[str,
     return found
 
 
-def _verify(values: dict, *, has_photo: bool, photo_problems) -> dict:
+def _verify(values: dict, *, has_photo: bool, photo_problems, now) -> dict:
     facts = CandidateFacts(
         name=values["name"],
         id_type=values["id_type"],
@@ -142,7 +143,7 @@ def _verify(values: dict, *, has_photo: bool, photo_problems) -> dict:
     return {
         "verification_status": result.status.value,
         "verification_reasons": list(result.reasons),
-        "verified_at": clock.now(),
+        "verified_at": now,
         "confirmed_by_id": None,
     }
 
@@ -153,8 +154,13 @@ def _plan(
     school_id: int,
     kind: CandidateKind,
     rows: list[sheets.CheckedRow],
+    verify: bool = False,
 ) -> _Plan:
-    """Decide per valid row: insert, update or unchanged; reject rows of the other kind."""
+    """Decide per valid row: insert, update or unchanged; reject rows of the other kind.
+
+    Pass ``verify`` only for a plan that will be written. It adds the verification
+    outcome to each new or changed row, and the counts in a report do not use it.
+    """
     numbers = [row.values["id_number"] for row in rows if not row.errors]
     existing = _existing(session, school_id, numbers)
     plan = _Plan()
@@ -166,7 +172,10 @@ def _plan(
         known = existing.get(values["id_number"])
         if known is None:
             record = {**values, "school_id": school_id, "kind": kind.value}
-            record.update(_verify(values, has_photo=False, photo_problems=()))
+            if verify:
+                record.update(
+                    _verify(values, has_photo=False, photo_problems=(), now=now)
+                )
             record.update(created_at=now, updated_at=now, photo_problems=[])
             plan.inserts.append(record)
             continue
@@ -190,17 +199,52 @@ def _plan(
             plan.unchanged += 1
             continue
         change = {"id": known["id"], **changes, "updated_at": now}
-        if any(name in changes for name in IDENTITY_FIELDS):
+        if verify and any(name in changes for name in IDENTITY_FIELDS):
             merged = {**known, **values}
             change.update(
                 _verify(
                     merged,
                     has_photo=bool(known["photo_file_id"]),
                     photo_problems=known["photo_problems"],
+                    now=now,
                 )
             )
         plan.updates.append(change)
     return plan
+
+
+def _insert_candidates(connection: Connection, records: list[dict]) -> None:
+    """Insert new candidates, converting each distinct value for the database once.
+
+    Every row of an import shares its timestamps and one of a few verification
+    outcomes, so the JSON and timestamp conversions run once per value, not once
+    per row. The insert then goes through columns without types, which
+    SQLAlchemy passes to the driver as they are. Such columns have no defaults
+    either, so this fills ``id_number_reversed`` itself.
+    """
+    processors = {}
+    for table_column in Candidate.__table__.columns:
+        processor = table_column.type.bind_processor(connection.dialect)
+        if processor is not None:
+            processors[table_column.name] = processor
+    converted: dict[tuple, object] = {}
+    prepared = []
+    for record in records:
+        row = dict(record)
+        for name, processor in processors.items():
+            if name not in row:
+                continue
+            value = row[name]
+            key = (name, tuple(value) if isinstance(value, list) else value)
+            if key not in converted:
+                converted[key] = processor(value)
+            row[name] = converted[key]
+        row["id_number_reversed"] = row["id_number"][::-1]
+        prepared.append(row)
+    untyped = sa.table(
+        Candidate.__tablename__, *[sa.column(name) for name in prepared[0]]
+    )
+    connection.execute(insert(untyped), prepared)
 
 
 def _report(table, rows, plan: _Plan) -> ImportReport:
@@ -281,13 +325,14 @@ def import_candidates(
     school_id = require_school(actor)
     kind = _check_kind(kind)
     table, rows = _read(data, kind)
-    plan = _plan(session, school_id=school_id, kind=kind, rows=rows)
+    plan = _plan(session, school_id=school_id, kind=kind, rows=rows, verify=True)
 
     total = len(plan.inserts) + len(plan.updates)
     done = 0
+    connection = session.connection()
     for start in range(0, len(plan.inserts), WRITE_CHUNK):
         chunk = plan.inserts[start : start + WRITE_CHUNK]
-        session.connection().execute(insert(Candidate.__table__), chunk)
+        _insert_candidates(connection, chunk)
         done += len(chunk)
         if progress:
             progress(done, total)

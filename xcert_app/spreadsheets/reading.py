@@ -35,7 +35,7 @@ _SPACES = re.compile(r"\s+")
 _NEEDS_CLEANING = re.compile(r"[^\u0020-\u007e\u4e00-\u9fff]|^ | $|  ")
 
 
-@dataclass
+@dataclass(slots=True)
 class SheetRow:
     """One data row: its number as the spreadsheet program shows it, raw and clean cells."""
 
@@ -229,6 +229,8 @@ def read_table(
 
 def text_value(value: object) -> str:
     """Return a cell as clean text; whole floats lose their ``.0``."""
+    if type(value) is str:
+        return clean_text(value)
     if value is None:
         return ""
     if isinstance(value, bool):
