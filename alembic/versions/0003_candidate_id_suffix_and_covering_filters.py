@@ -88,7 +88,7 @@ def upgrade() -> None:
             rest = [column for column in FILTER_COLUMNS if column != first]
             batch_op.drop_index(name)
             batch_op.create_index(
-                name, ["school_id", "kind", first, *rest], unique=False
+                name, ["school_id", "kind", first, "id", *rest], unique=False
             )
         for name in DROPPED_INDEXES:
             batch_op.drop_index(name)
