@@ -87,6 +87,7 @@ class ImportReport:
 
 @dataclass
 class _Plan:
+    new: int = 0
     inserts: list[dict] = field(default_factory=list)
     updates: list[dict] = field(default_factory=list)
     unchanged: int = 0
@@ -148,18 +149,26 @@ def _verify(values: dict, *, has_photo: bool, photo_problems, now) -> dict:
     }
 
 
+def _new_record(values: dict, school_id: int, kind: CandidateKind, now) -> dict:
+    record = {**values, "school_id": school_id, "kind": kind.value}
+    record.update(_verify(values, has_photo=False, photo_problems=(), now=now))
+    record.update(created_at=now, updated_at=now, photo_problems=[])
+    return record
+
+
 def _plan(
     session: Session,
     *,
     school_id: int,
     kind: CandidateKind,
     rows: list[sheets.CheckedRow],
-    verify: bool = False,
+    write: bool = False,
 ) -> _Plan:
     """Decide per valid row: insert, update or unchanged; reject rows of the other kind.
 
-    Pass ``verify`` only for a plan that will be written. It adds the verification
-    outcome to each new or changed row, and the counts in a report do not use it.
+    Pass ``write`` only for a plan that will be written. Only then does it build
+    the rows to insert and the verification outcome of each new or changed row,
+    because a check needs only the counts.
     """
     numbers = [row.values["id_number"] for row in rows if not row.errors]
     existing = _existing(session, school_id, numbers)
@@ -168,17 +177,13 @@ def _plan(
     for row in rows:
         if row.errors:
             continue
-        values = dict(row.values)
-        known = existing.get(values["id_number"])
+        known = existing.get(row.values["id_number"])
         if known is None:
-            record = {**values, "school_id": school_id, "kind": kind.value}
-            if verify:
-                record.update(
-                    _verify(values, has_photo=False, photo_problems=(), now=now)
-                )
-            record.update(created_at=now, updated_at=now, photo_problems=[])
-            plan.inserts.append(record)
+            plan.new += 1
+            if write:
+                plan.inserts.append(_new_record(row.values, school_id, kind, now))
             continue
+        values = dict(row.values)
         if known["kind"] != kind.value:
             other = KIND_LABELS[CandidateKind(known["kind"])]
             plan.rejected[row.number] = (
@@ -199,7 +204,7 @@ def _plan(
             plan.unchanged += 1
             continue
         change = {"id": known["id"], **changes, "updated_at": now}
-        if verify and any(name in changes for name in IDENTITY_FIELDS):
+        if write and any(name in changes for name in IDENTITY_FIELDS):
             merged = {**known, **values}
             change.update(
                 _verify(
@@ -254,7 +259,7 @@ def _report(table, rows, plan: _Plan) -> ImportReport:
         sheet_name=table.sheet_name,
         header_row=table.header_row,
         rows=len(rows),
-        new=len(plan.inserts),
+        new=plan.new,
         updated=len(plan.updates),
         unchanged=plan.unchanged,
         errors=len(refused),
@@ -325,7 +330,7 @@ def import_candidates(
     school_id = require_school(actor)
     kind = _check_kind(kind)
     table, rows = _read(data, kind)
-    plan = _plan(session, school_id=school_id, kind=kind, rows=rows, verify=True)
+    plan = _plan(session, school_id=school_id, kind=kind, rows=rows, write=True)
 
     total = len(plan.inserts) + len(plan.updates)
     done = 0

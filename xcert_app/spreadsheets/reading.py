@@ -12,7 +12,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import python_calamine
 
@@ -37,11 +37,10 @@ _NEEDS_CLEANING = re.compile(r"[^\u0020-\u007e\u4e00-\u9fff]|^ | $|  ")
 
 @dataclass(slots=True)
 class SheetRow:
-    """One data row: its number as the spreadsheet program shows it, raw and clean cells."""
+    """One data row: its number as the spreadsheet program shows it, and its raw cells."""
 
     number: int
     raw: list
-    values: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -190,7 +189,9 @@ def read_table(
         header_index, columns = found
         data_rows = []
         for index in range(header_index + 1, len(rows)):
-            row = list(rows[index])
+            row = rows[index]
+            if not isinstance(row, list):
+                row = list(row)
             if not is_blank(row):
                 data_rows.append(SheetRow(number=index + 1, raw=row))
         # Only blank rows between data rows count; formatted empty rows after the
