@@ -7,6 +7,7 @@ number updates that candidate, an identical row is counted as unchanged.
 
 import hashlib
 import logging
+import operator
 import threading
 import time
 from collections import OrderedDict
@@ -117,6 +118,10 @@ def _check_size(data: bytes) -> None:
 def _existing(session: Session, school_id: int, numbers: list[str]) -> dict[str, dict]:
     columns = [getattr(Candidate, name) for name in DATA_FIELDS]
     found: dict[str, dict] = {}
+    # A school's first import finds nobody, and one query tells so.
+    anyone = select(Candidate.id).where(Candidate.school_id == school_id).limit(1)
+    if not numbers or session.exec(anyone).first() is None:
+        return found
     for start in range(0, len(numbers), LOOKUP_CHUNK):
         chunk = numbers[start : start + LOOKUP_CHUNK]
         statement = select(
@@ -223,33 +228,47 @@ def _insert_candidates(connection: Connection, records: list[dict]) -> None:
 
     Every row of an import shares its timestamps and one of a few verification
     outcomes, so the JSON and timestamp conversions run once per value, not once
-    per row. The insert then goes through columns without types, which
-    SQLAlchemy passes to the driver as they are. Such columns have no defaults
-    either, so this fills ``id_number_reversed`` itself.
+    per row. The converted rows go to the driver without SQLAlchemy's per-row
+    processing, so this also fills ``id_number_reversed``, which the column
+    default would otherwise fill.
     """
+    fields = list(records[0])
+    names = [*fields, "id_number_reversed"]
+    values_of = operator.itemgetter(*fields)
     processors = {}
-    for table_column in Candidate.__table__.columns:
-        processor = table_column.type.bind_processor(connection.dialect)
+    for position, name in enumerate(names):
+        processor = Candidate.__table__.columns[name].type.bind_processor(
+            connection.dialect
+        )
         if processor is not None:
-            processors[table_column.name] = processor
+            processors[position] = processor
     converted: dict[tuple, object] = {}
-    prepared = []
+    rows = []
     for record in records:
-        row = dict(record)
-        for name, processor in processors.items():
-            if name not in row:
-                continue
-            value = row[name]
-            key = (name, tuple(value) if isinstance(value, list) else value)
+        row = [*values_of(record), record["id_number"][::-1]]
+        for position, processor in processors.items():
+            value = row[position]
+            key = (position, tuple(value) if isinstance(value, list) else value)
             if key not in converted:
                 converted[key] = processor(value)
-            row[name] = converted[key]
-        row["id_number_reversed"] = row["id_number"][::-1]
-        prepared.append(row)
-    untyped = sa.table(
-        Candidate.__tablename__, *[sa.column(name) for name in prepared[0]]
+            row[position] = converted[key]
+        rows.append(row)
+
+    if connection.dialect.name == "sqlite":
+        # sqlite3's executemany is the fastest path. Other drivers keep
+        # SQLAlchemy's batched insert, because their executemany runs one
+        # statement per row.
+        columns = ", ".join(names)
+        placeholders = ", ".join("?" * len(names))
+        connection.exec_driver_sql(
+            f"INSERT INTO {Candidate.__tablename__} ({columns}) VALUES ({placeholders})",
+            [tuple(row) for row in rows],
+        )
+        return
+    untyped = sa.table(Candidate.__tablename__, *[sa.column(name) for name in names])
+    connection.execute(
+        insert(untyped), [dict(zip(names, row, strict=True)) for row in rows]
     )
-    connection.execute(insert(untyped), prepared)
 
 
 def _report(table, rows, plan: _Plan) -> ImportReport:
