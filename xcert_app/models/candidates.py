@@ -69,8 +69,8 @@ class Candidate(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    # school_id, kind and the filter columns have no single-column indexes: the
-    # grid indexes above start with them, and each index slows every import.
+    # school_id, kind and the filter columns have no single-column indexes,
+    # because the grid indexes above start with them and each index slows imports.
     school_id: int = Field(foreign_key="organisation.id")
     kind: str = Field(default=CandidateKind.SCHOOL, max_length=16)
     name: str = Field(max_length=64)
