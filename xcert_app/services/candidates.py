@@ -107,11 +107,11 @@ class _Plan:
 def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a file is checked or imported.
 
-    Checking a file allocates several objects per row and makes no cycles, but
-    the allocations start full collections over the whole heap, measured at about
-    0.1 s each with 10,000 rows by ``tests/bench_candidates.py``. Cycles made
-    meanwhile are collected once the collector resumes. Two imports at once may
-    resume it early, which costs only speed.
+    Checking a file allocates several objects per row, which start full
+    collections over the whole heap, measured at about 0.1 s each with 10,000
+    rows by ``tests/bench_candidates.py``. Cycles made meanwhile are collected
+    once the collector resumes. Two imports at once may resume it early, which
+    costs only speed.
     """
     if not gc.isenabled():
         yield
