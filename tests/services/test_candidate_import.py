@@ -400,6 +400,72 @@ def test_grid_shows_only_own_school(session):
     assert total == 0
 
 
+def search_names(session, actor, text: str) -> set[str]:
+    rows, total = candidates.list_candidates(
+        session, actor=actor, query=candidates.GridQuery(search=text)
+    )
+    assert total == len(rows)
+    return {row["name"] for row in rows}
+
+
+def test_grid_search_by_id_start_or_end(session):
+    actor = school_admin(session)
+    make_candidate(session, actor, name="甲", number="110101199003071233")
+    make_candidate(session, actor, name="乙", number="11010119900307125X")
+    make_candidate(session, actor, name="丙", number="320102200305061233")
+    assert search_names(session, actor, "1233") == {"甲", "丙"}
+    assert search_names(session, actor, "125x") == {"乙"}
+    assert search_names(session, actor, "07125X") == {"乙"}
+    assert search_names(session, actor, "1101") == {"甲", "乙"}
+    assert search_names(session, actor, "3201") == {"丙"}
+    assert search_names(session, actor, "1101011990") == {"甲", "乙"}
+    assert search_names(session, actor, "%3") == set()
+
+
+def reversed_numbers(session, actor) -> dict[str, str]:
+    session.flush()
+    session.expire_all()
+    rows = session.exec(
+        select(Candidate.id_number, Candidate.id_number_reversed).where(
+            Candidate.school_id == actor.organisation_id
+        )
+    ).all()
+    return dict(rows)
+
+
+def test_reversed_id_number_follows_every_write(session):
+    actor = school_admin(session)
+    run(session, actor, xlsx([row("王一", "110101199003071233")]))
+    values = dict(
+        zip(candidates.DATA_FIELDS, row("王二", "11010119900307125X"), strict=True)
+    )
+    added = candidates.save_candidate(
+        session, actor=actor, kind="school", values=values
+    )
+    assert reversed_numbers(session, actor) == {
+        "110101199003071233": "332170300991101011",
+        "11010119900307125X": "X52170300991101011",
+    }
+    values["id_number"] = "320102200305060020"
+    candidates.save_candidate(
+        session, actor=actor, kind="school", values=values, candidate_id=added.id
+    )
+    person = make_candidate(
+        session, actor, number="110105200201010010", status="needs_confirmation"
+    )
+    candidates.correct_candidate(
+        session,
+        actor=actor,
+        candidate_id=person.id,
+        values={"id_number": "110105200201010029"},
+    )
+    assert reversed_numbers(session, actor) == {
+        "110101199003071233": "332170300991101011",
+        "320102200305060020": "020060503002201023",
+        "110105200201010029": "920010102002501011",
+    }
+
+
 def test_other_school_cannot_confirm(session):
     actor = school_admin(session)
     other = school_admin(session)

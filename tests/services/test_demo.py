@@ -1,6 +1,7 @@
 import pytest
 from sqlmodel import func, select
 
+from xcert_app.models.candidates import Candidate
 from xcert_app.models.catalogue import ExamPlan, PlanSubject, Subject
 from xcert_app.models.reference import Division, Institution
 from xcert_app.services import demo
@@ -25,6 +26,11 @@ def test_demo_loads_into_empty_database(session):
         ).all()
     )
     assert weights == [30] * 6 + [40] * 3
+    numbers = session.exec(
+        select(Candidate.id_number, Candidate.id_number_reversed)
+    ).all()
+    assert numbers
+    assert all(backwards == number[::-1] for number, backwards in numbers)
 
 
 def test_demo_refuses_non_empty_database_and_changes_nothing(session):

@@ -22,7 +22,7 @@ _CHINESE_NAME = re.compile(rf"^{_HAN}+(?:·{_HAN}+)*$")
 _LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z .'-]*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CandidateFacts:
     """The facts a verifier checks, built from a stored row or from an import line."""
 
@@ -43,7 +43,7 @@ class CandidateFacts:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VerificationResult:
     """The status a verifier gives a candidate, with the reasons a person should read."""
 

@@ -158,7 +158,7 @@ _CHECK_LAST = set("0123456789X")
 _OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckedRow:
     """One data row after the checks: clean values or the reasons it was rejected."""
 

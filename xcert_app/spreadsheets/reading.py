@@ -12,7 +12,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import python_calamine
 
@@ -35,13 +35,12 @@ _SPACES = re.compile(r"\s+")
 _NEEDS_CLEANING = re.compile(r"[^\u0020-\u007e\u4e00-\u9fff]|^ | $|  ")
 
 
-@dataclass
+@dataclass(slots=True)
 class SheetRow:
-    """One data row: its number as the spreadsheet program shows it, raw and clean cells."""
+    """One data row: its number as the spreadsheet program shows it, and its raw cells."""
 
     number: int
     raw: list
-    values: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -190,7 +189,9 @@ def read_table(
         header_index, columns = found
         data_rows = []
         for index in range(header_index + 1, len(rows)):
-            row = list(rows[index])
+            row = rows[index]
+            if not isinstance(row, list):
+                row = list(row)
             if not is_blank(row):
                 data_rows.append(SheetRow(number=index + 1, raw=row))
         # Only blank rows between data rows count; formatted empty rows after the
@@ -229,6 +230,8 @@ def read_table(
 
 def text_value(value: object) -> str:
     """Return a cell as clean text; whole floats lose their ``.0``."""
+    if type(value) is str:
+        return clean_text(value)
     if value is None:
         return ""
     if isinstance(value, bool):
