@@ -520,7 +520,10 @@ def test_pilot_year_through_the_browser(
     expected = int(small_room.locator("td").nth(6).inner_text())
     assert 0 < expected <= 60
     small_room.locator(".open-room").click()
-    expect(school.locator("#room-detail")).to_contain_text("3 号机房")
+    detail = school.locator("#room-detail")
+    expect(detail).to_contain_text("3 号机房")
+    # The detail sits under the room list; show its top with the download buttons.
+    detail.evaluate("element => element.scrollIntoView({block: 'start'})")
     tour.shot(school, "tickets")
     reader = PdfReader(io.BytesIO(_download(school, "#download-tickets")))
     text = "\n".join(page.extract_text() for page in reader.pages)
@@ -596,4 +599,9 @@ def test_pilot_year_through_the_browser(
     visitor.fill("#verify-id", holders[0].id_number)
     visitor.click("#verify-submit")
     expect(visitor.locator("#verify-result")).to_contain_text("证书真实有效")
+    holder = holders[0].name
+    expect(visitor.locator("#verify-holder_name_masked")).to_have_text(
+        holder[0] + "*" * (len(holder) - 1)
+    )
+    expect(visitor.locator("#verify-result")).to_contain_text(number)
     tour.shot(visitor, "verify")
