@@ -8,7 +8,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 PG_TEST_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/xcert_test
 
-.PHONY: install run test test-sqlite test-postgres test-scale bench lint clean
+.PHONY: install run test test-sqlite test-postgres test-scale tour bench lint clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ test-postgres:
 test-scale:
 	@echo "== two backend workers on PostgreSQL and Redis =="
 	$(PY) -m pytest -m scale tests/scale -rs
+
+# Regenerate the README's screenshots (docs/tour/) by running the year scenario.
+tour: install
+	rm -f docs/tour/*.png
+	XCERT_TOUR_DIR=$(CURDIR)/docs/tour $(PY) -m pytest tests/browser/test_year.py -q
 
 bench: install
 	$(PY) -m tests.bench
