@@ -166,7 +166,7 @@ def make_cohort(size: int = 2000, *, seed: int = 2026, white_photos: int = 3) ->
 
     row_of = {index: index + 2 for index in range(size)}
     bad_rows = {
-        row_of[check]: "校验位不正确",
+        row_of[check]: "校验位（末位）与前 17 位不符",
         row_of[empty]: "「姓名」为空",
         row_of[numeric]: "以数字格式保存",
         row_of[original]: "证件号码相同",
