@@ -74,13 +74,37 @@ def test_org_schedules_and_school_prints_room_documents(
         if kind != "door":
             assert "刘洪伟" in text, kind
 
+    from xcert_app.models.candidates import Candidate
+    from xcert_app.models.registrations import Registration
+
+    seated = len(demo_db.scalars(select(Arrangement.id)).all())
+    undrawable = demo_db.scalars(
+        select(Candidate)
+        .join(Registration, Registration.candidate_id == Candidate.id)
+        .join(Arrangement, Arrangement.registration_id == Registration.id)
+        .where(Candidate.name != "刘洪伟")
+    ).first()
+    undrawable.name = "😀" + undrawable.name
+    demo_db.add(undrawable)
+    demo_db.commit()
     with page.expect_download() as info:
         page.click("#download-plan")
     assert info.value.suggested_filename.endswith(".pdf")
     count, text = _pdf(info.value)
-    seated = len(demo_db.scalars(select(Arrangement.id)).all())
-    assert text.count("考生须知") == seated
-    assert count > seated
+    tickets = len(
+        demo_db.scalars(
+            select(Arrangement.id)
+            .join(Registration, Registration.id == Arrangement.registration_id)
+            .where(Registration.candidate_id != undrawable.id)
+        ).all()
+    )
+    missing = seated - tickets
+    expect(page.locator("#job-label")).to_contain_text(f"{missing} 份考生资料未生成")
+    expect(page.locator(".batch-problem")).to_have_count(missing)
+    expect(page.locator(".batch-problem").first).to_contain_text("😀")
+    assert text.count("考生须知") == tickets
+    assert tickets < seated
+    assert count > tickets
     assert "考场签到表" in text
     assert "刘洪伟" in text
 

@@ -49,6 +49,7 @@ class ScheduleState(SessionState):
     chosen_roving: list[str] = []
     duty_error: str = ""
     document_problems: list[str] = []
+    batch_problems: list[str] = []
 
     @rx.var
     def is_org(self) -> bool:
@@ -304,6 +305,7 @@ class ScheduleState(SessionState):
             self.running = True
             self.progress = 0
             self.progress_label = "正在生成考场资料…"
+            self.batch_problems = []
             token, plan_id = self.auth_token, int(self.plan_id)
         loop = asyncio.get_running_loop()
         done = {"value": 0}
@@ -334,7 +336,17 @@ class ScheduleState(SessionState):
             self.running = False
             self.progress = 100
             self.progress_label = f"已生成 {filename}"
-            self.document_problems = problems
+            self.batch_problems = problems
+            if problems:
+                self.progress_label += f"，其中 {len(problems)} 份考生资料未生成"
+        if problems:
+            return [
+                download_kept_file(file_id),
+                rx.toast.warning(
+                    f"{len(problems)} 份考生资料未生成，原因见页面上方",
+                    duration=10000,
+                ),
+            ]
         return download_kept_file(file_id)
 
 
@@ -700,6 +712,12 @@ def schedule_page() -> rx.Component:
                 rx.progress(value=state.progress, width="20rem", id="job-progress"),
                 rx.text(state.progress_label, size="2", id="job-label"),
                 align="center",
+            ),
+        ),
+        rx.foreach(
+            state.batch_problems,
+            lambda problem: rx.callout(
+                problem, color_scheme="orange", size="1", class_name="batch-problem"
             ),
         ),
         rx.cond(state.is_org, _run_panel()),
