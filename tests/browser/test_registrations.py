@@ -163,3 +163,30 @@ def test_organisation_rejects_order_and_edits_fee(login, page: Page, app_url, de
     page.reload()
     expect(page.locator("#fee-table input").nth(1)).to_have_value("150.50")
     screenshot(page, "org-fee-table")
+
+
+def test_templates_download_from_menu(login, page: Page, app_url, demo_db, tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    login("cnu_admin")
+    page.goto(f"{app_url}/registrations")
+    expect(page.locator("#plan-select")).to_contain_text("K202005226994")
+    expected = {
+        "certificate": ("按证书报考模板.xlsx", "证书名称"),
+        "subject": ("按科目报考模板.xlsx", "科目编码"),
+        "delete": ("删除报考模板.xlsx", "科目编码"),
+    }
+    for value, (filename, column) in expected.items():
+        page.click(f"#choice-{value}")
+        expect(page.locator(f"#choice-{value}")).to_have_attribute(
+            "aria-checked", "true"
+        )
+        with page.expect_download() as info:
+            page.click("#template-download")
+        assert info.value.suggested_filename == filename
+        sheet = load_workbook(io.BytesIO(open(info.value.path(), "rb").read())).active
+        header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
+        assert "证件号码" in header, value
+        assert column in header, value

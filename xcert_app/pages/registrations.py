@@ -233,7 +233,7 @@ class RegistrationsState(SessionState):
 
     @rx.event
     def download_template(self, choice: str):
-        return template_download(choice)
+        return template_download(choice if choice in TEMPLATES else "certificate")
 
     @rx.event
     @shows_service_errors
@@ -361,20 +361,14 @@ def _import_card() -> rx.Component:
                     on_change=state.set_import_choice,
                 ),
                 rx.spacer(),
-                rx.menu.root(
-                    rx.menu.trigger(
-                        rx.button("下载模板", variant="soft", id="template-menu")
-                    ),
-                    rx.menu.content(
-                        *[
-                            rx.menu.item(
-                                TEMPLATES[value][0],
-                                on_click=state.download_template(value),
-                                id=f"template-{value}",
-                            )
-                            for value in TEMPLATES
-                        ]
-                    ),
+                # One button for the chosen import: a menu of the three templates
+                # did not open again after its first download.
+                rx.button(
+                    "下载所选模板",
+                    variant="soft",
+                    on_click=state.download_template(state.import_choice),
+                    title="下载与所选导入方式对应的 Excel 模板",
+                    id="template-download",
                 ),
                 width="100%",
                 align="center",
