@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 
 from xcert_app.services.identity import (
@@ -5,6 +7,7 @@ from xcert_app.services.identity import (
     is_valid_credit_code,
     is_valid_email,
     is_valid_mobile,
+    make_id_number,
 )
 from xcert_app.services.masking import mask_id_number, mask_mobile, mask_name
 
@@ -54,3 +57,12 @@ def test_masks_match_manual_format():
     assert mask_id_number("370285200407085910") == "370285*****5910"
     assert mask_mobile("13800138000") == "138****8000"
     assert mask_name("欧阳修") == "欧**"
+
+
+def test_future_birth_date_rejected(frozen_clock):
+    future = make_id_number("110105", date(2030, 1, 1), 9)
+    assert id_number_problem(future) == (
+        "证件号码中的出生日期 2030-01-01 晚于今天，请核对"
+    )
+    today = make_id_number("110105", frozen_clock.today(), 9)
+    assert id_number_problem(today) is None

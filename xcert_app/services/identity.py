@@ -6,6 +6,8 @@ from datetime import date
 
 from stdnum.cn import ric, uscc
 
+from xcert_app.clock import clock
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARACTERS = "10X98765432"
 MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
@@ -37,9 +39,11 @@ def id_number_problem(id_number: str) -> str | None:
     if not re.fullmatch(r"\d{17}[\dX]", id_number):
         return "证件号码只能由数字和末位 X 组成"
     try:
-        ric.get_birth_date(id_number)
+        birth = ric.get_birth_date(id_number)
     except Exception:
         return "证件号码中的出生日期不存在"
+    if birth > clock.today():
+        return f"证件号码中的出生日期 {birth:%Y-%m-%d} 晚于今天，请核对"
     if id_check_character(id_number[:17]) != id_number[17]:
         return "证件号码校验位（末位）与前 17 位不符"
     return None
