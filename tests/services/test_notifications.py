@@ -198,3 +198,18 @@ def test_publication_notice_not_after_window(session, published_year, frozen_clo
     frozen_clock.set(plan.publication_end + timedelta(seconds=1))
     assert notifications.announce_publications(session) == 0
     assert notifications.list_for(session, actor=head) == []
+
+
+def test_publication_notice_needs_registrations(session, frozen_clock):
+    from sqlmodel import select
+
+    from xcert_app.models.catalogue import ExamPlan
+    from xcert_app.services import demo
+
+    demo.load_demo(session)
+    session.flush()
+    plan = session.exec(select(ExamPlan)).one()
+    frozen_clock.set(plan.publication_start)
+    assert notifications.announce_publications(session) == 0
+    org = _demo_actor(session, "wuliu_org")
+    assert notifications.list_for(session, actor=org) == []

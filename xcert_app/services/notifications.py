@@ -77,6 +77,9 @@ def announce_publications(session: Session) -> int:
             .where(Registration.plan_id == plan.id)
             .distinct()
         ).all()
+        if not schools:
+            # Nobody sat the plan, so there are no scores to announce.
+            continue
         recipients = {plan.org_id: routes.SCORE_ENTRY}
         recipients.update({school_id: routes.SCORES for school_id in schools})
         announced = 0
