@@ -80,6 +80,7 @@ def test_register_delete_pay_and_confirm(
     org.goto(f"{app_url}/org/payments")
     expect(org.locator(f"#order-status-{number}")).to_have_text("待确认")
     org.click(f"#confirm-{number}")
+    org.click(f"#confirm-order-{number}")
     expect(org.locator(f"#order-status-{number}")).to_have_count(0)
     screenshot(org, "payments-org-confirmed")
 

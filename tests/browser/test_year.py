@@ -494,6 +494,7 @@ def test_pilot_year_through_the_browser(
     org.goto(f"{app_url}/org/payments")
     expect(org.locator(f"#order-status-{order}")).to_have_text("待确认")
     org.click(f"#confirm-{order}")
+    org.click(f"#confirm-order-{order}")
     expect(org.locator(f"#order-status-{order}")).to_have_count(0)
     school.goto(f"{app_url}/registrations")
     expect(school.locator("#count-paid")).to_contain_text(f"已缴费 {3 * COHORT_SIZE}")

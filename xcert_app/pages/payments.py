@@ -535,12 +535,41 @@ def _org_actions(row) -> rx.Component:
         rx.cond(
             row["status"] == OrderStatus.PENDING.value,
             rx.hstack(
-                rx.button(
-                    "确认缴费",
-                    size="1",
-                    color_scheme="green",
-                    on_click=state.confirm(row["id"], row["version"]),
-                    id="confirm-" + row["number"],
+                rx.alert_dialog.root(
+                    rx.alert_dialog.trigger(
+                        rx.button(
+                            "确认缴费",
+                            size="1",
+                            color_scheme="green",
+                            id="confirm-" + row["number"],
+                        ),
+                    ),
+                    rx.alert_dialog.content(
+                        rx.alert_dialog.title("确认缴费申请单 ", row["number"]),
+                        rx.alert_dialog.description(
+                            "确认已收到 ",
+                            row["school"],
+                            " 的款项 ",
+                            row["amount"],
+                            " 元？确认后该单不能删除或退回，相关报考变为已缴费。",
+                        ),
+                        rx.flex(
+                            rx.alert_dialog.cancel(
+                                rx.button("取消", variant="soft", color_scheme="gray")
+                            ),
+                            rx.alert_dialog.action(
+                                rx.button(
+                                    "确认已收款",
+                                    color_scheme="green",
+                                    on_click=state.confirm(row["id"], row["version"]),
+                                    id="confirm-order-" + row["number"],
+                                )
+                            ),
+                            spacing="3",
+                            justify="end",
+                            margin_top="1rem",
+                        ),
+                    ),
                 ),
                 rx.button(
                     "退回",
