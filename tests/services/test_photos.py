@@ -141,7 +141,7 @@ def test_red_photo_verifies_candidate(session, actor):
         (photo(size=(100, 140)), "295×413"),
         (photo(file_format="GIF"), "GIF"),
         (photo(file_format="PNG", mode="RGBA", background=(0, 0, 0)), ""),
-        (b"not an image at all", "未知"),
+        (b"not an image at all", "不是可识别的图片"),
     ],
 )
 def test_bad_photos_refused_with_reason(data, reason):

@@ -10,7 +10,7 @@ from xcert_app.db import session_scope
 from xcert_app.models.accounts import ROLE_LABELS, Role
 from xcert_app.models.orgs import Organisation
 from xcert_app.models.system import SmsMessage
-from xcert_app.services import accounts
+from xcert_app.services import accounts, sms
 from xcert_app.services.actor import require_role
 from xcert_app.services.errors import ValidationError
 from xcert_app.state import SessionState, shows_service_errors
@@ -262,9 +262,9 @@ class SmsOutboxState(SessionState):
                 {
                     "at": format_beijing(message.created_at, "%Y-%m-%d %H:%M:%S"),
                     "mobile": message.mobile,
-                    "purpose": message.purpose,
+                    "purpose": sms.PURPOSE_LABELS.get(message.purpose, message.purpose),
                     "body": message.body,
-                    "status": message.status,
+                    "status": sms.STATUS_LABELS.get(message.status, message.status),
                 }
                 for message in found
             ]

@@ -197,6 +197,8 @@ def _format_problem(kind: str) -> str:
             "请在电脑上用“照片/预览”导出为 JPG，或在手机“设置-相机-格式”选“兼容性最佳”"
             "后重拍，再重新打包上传"
         )
+    if kind == "未知":
+        return "文件不是可识别的图片，系统只接受 JPG 或 PNG，请另存为 JPG 后重新上传"
     return f"照片实际是 {kind} 格式，系统只接受 JPG 或 PNG，请另存为 JPG 后重新上传"
 
 

@@ -11,6 +11,18 @@ from xcert_app.settings import settings
 
 logger = logging.getLogger(__name__)
 
+# Labels for the operator's outbox; an unknown value is shown as it is stored.
+PURPOSE_LABELS = {
+    "register": "院校注册验证码",
+    "account": "院校账号开通",
+    "declaration": "申报审核结果",
+    "candidate_first_login": "考生首次登录验证码",
+}
+STATUS_LABELS = {
+    "recorded": "已记录（演示发件箱）",
+    "not_sent": "未发送（未配置短信网关）",
+}
+
 
 class SmsSender(Protocol):
     """Sends one text message to a mainland mobile number."""
