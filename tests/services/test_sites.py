@@ -507,3 +507,16 @@ def test_review_notifies_the_school(session, pilot):
     assert notification.title.endswith("审核不通过：缺少佐证材料")
     assert notification.link == "/exam/sites"
     assert not read
+
+
+def test_municipality_region_named_once(session, pilot):
+    from xcert_app.models.reference import Division
+
+    cat, school, actor = pilot
+    city = session.get(Division, "110100")
+    city.name = "北京市"
+    session.add(city)
+    session.flush()
+    sites.declare_site(session, actor=actor, data=site_input(cat, school))
+    rows, _total = sites.list_sites(session, actor=cat.org_actor)
+    assert rows[0].region == "北京市海淀区"

@@ -553,11 +553,13 @@ def _site_row(session: Session, site: ExamSite) -> SiteRow:
             )
         )
     }
-    region = "".join(
-        division.name
-        for code in (site.province_code, site.city_code, site.district_code)
-        if code and (division := session.get(Division, code)) is not None
-    )
+    names_in_region: list[str] = []
+    for code in (site.province_code, site.city_code, site.district_code):
+        division = session.get(Division, code) if code else None
+        # A municipality's city level repeats its name (北京市 北京市 海淀区).
+        if division is not None and division.name not in names_in_region:
+            names_in_region.append(division.name)
+    region = "".join(names_in_region)
     return SiteRow(
         id=site.id,
         version=site.version,
