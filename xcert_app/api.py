@@ -67,6 +67,9 @@ async def verify_certificate(request: Request) -> JSONResponse:
             },
             status_code=400,
         )
+    problem = verification_public.number_problem(number)
+    if problem:
+        return JSONResponse({"found": False, "message": problem}, status_code=400)
     try:
         with session_scope() as session:
             found = verification_public.verify(

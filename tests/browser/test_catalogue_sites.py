@@ -120,6 +120,8 @@ def test_plan_site_review_rooms_and_copy(login, page: Page, app_url, new_context
         "#room-plan", _option_value(school, "room-plan", "K202005226994")
     )
     expect(school.locator("#room-table tbody tr")).to_have_count(0)
+    copy_sources = school.locator("#copy-source option", has_text="K202005226994")
+    expect(copy_sources).to_have_count(0)
     school.select_option("#copy-source", _option_value(school, "copy-source", code))
     school.click("#preview-copy")
     expect(school.locator("#copy-preview tbody tr")).to_have_count(3)

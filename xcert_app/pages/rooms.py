@@ -49,6 +49,11 @@ class RoomsState(RegionMixin, SessionState):
     copy_source_id: str = ""
     copy_preview: list[dict[str, str]] = []
 
+    @rx.var
+    def copy_sources(self) -> list[dict[str, str]]:
+        """The plans whose rooms can be copied: every plan but the chosen one."""
+        return [plan for plan in self.plans if plan["value"] != self.plan_id]
+
     @rx.event
     def set_name(self, value: str):
         self.name = value
@@ -439,7 +444,7 @@ def _copy_card() -> rx.Component:
             rx.text("沿用之前的考场设置", weight="bold"),
             rx.hstack(
                 native_select(
-                    state.plans,
+                    state.copy_sources,
                     value=state.copy_source_id,
                     on_change=state.set_copy_source_id,
                     placeholder="选择之前的考试计划",
