@@ -85,6 +85,8 @@ class SessionState(rx.State):
             actor = self.current_actor(session)
             if actor is None:
                 self.access = "checking"
+                if allowed_roles == Role.CANDIDATE.value:
+                    return rx.redirect(routes.STUDENT_LOGIN)
                 return rx.redirect(routes.login_with_next(path))
             self._remember(session, actor)
             if (

@@ -36,6 +36,13 @@ def test_school_account_is_refused_operator_page(login, page: Page, app_url):
     expect(page.locator("#create-account")).to_have_count(0)
 
 
+def test_student_space_sends_to_student_login(page: Page, app_url):
+    page.goto(f"{app_url}/student")
+    expect(page).to_have_url(f"{app_url}/student/login")
+    page.goto(f"{app_url}/candidates")
+    expect(page).to_have_url(f"{app_url}/login?next=/candidates")
+
+
 def test_wrong_password_shows_message(page: Page, app_url):
     page.goto(f"{app_url}/login")
     page.fill("#username", "cnu_head")
