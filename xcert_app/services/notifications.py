@@ -78,7 +78,7 @@ def announce_publications(session: Session) -> int:
             .distinct()
         ).all()
         if not schools:
-            # Nobody sat the plan, so there are no scores to announce.
+            # A plan without registrations has no scores to announce.
             continue
         recipients = {plan.org_id: routes.SCORE_ENTRY}
         recipients.update({school_id: routes.SCORES for school_id in schools})

@@ -11,7 +11,7 @@ from xcert_app.settings import settings
 
 logger = logging.getLogger(__name__)
 
-# Labels for the operator's outbox; an unknown value is shown as it is stored.
+# Labels for the operator's outbox. An unknown value is shown as it is stored.
 PURPOSE_LABELS = {
     "register": "院校注册验证码",
     "account": "院校账号开通",
