@@ -51,7 +51,7 @@ class RoomsState(RegionMixin, SessionState):
 
     @rx.var
     def copy_sources(self) -> list[dict[str, str]]:
-        """The plans whose rooms can be copied: every plan but the chosen one."""
+        """Return the plans whose rooms can be copied, which are all but the chosen one."""
         return [plan for plan in self.plans if plan["value"] != self.plan_id]
 
     @rx.event

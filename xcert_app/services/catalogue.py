@@ -650,7 +650,7 @@ def list_subjects(
 # ------------------------------------------------------------------ exam plans
 
 
-# The longest exam accepted, one day, so that a mistyped duration is caught.
+# Maximum exam duration (one day), so that a mistyped duration is caught.
 MAX_DURATION_MINUTES = 24 * 60
 
 
