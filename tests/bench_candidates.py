@@ -154,8 +154,13 @@ def _photo(index: int) -> bytes:
     return output.getvalue()
 
 
-def bench_photos(n: int = 10_000) -> tuple[float, float]:
-    """Return (Pillow decoding every photo, our archive import) in seconds."""
+def bench_photos(n: int = 10_000, repeats: int = 3) -> tuple[float, float]:
+    """Return (Pillow decoding every photo, our archive import) in seconds.
+
+    Each side is the best of ``repeats`` runs, as in ``bench_import``: on a
+    shared machine the same decode loop took 2.2 s in one run and 4.0 s in
+    the next.
+    """
     people = [_person(index) for index in range(n)]
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as output:
@@ -163,24 +168,26 @@ def bench_photos(n: int = 10_000) -> tuple[float, float]:
             output.writestr(f"照片/{person['id_number']}.jpg", _photo(index))
     data = archive.getvalue()
 
-    started = time.perf_counter()
-    with zipfile.ZipFile(io.BytesIO(data)) as source:
-        for info in source.infolist():
-            Image.open(io.BytesIO(source.read(info))).load()
-    baseline = time.perf_counter() - started
-
-    engine = _fresh_database(f"photos-{n}")
-    with Session(engine) as session:
-        actor = _school_actor(session)
-        for person in people:
-            person["school_id"] = actor.organisation_id
-        session.execute(insert(Candidate), people)
-        session.commit()
+    baseline = ours = float("inf")
+    for attempt in range(repeats):
         started = time.perf_counter()
-        report = photos.import_archive(session, actor=actor, data=data)
-        session.commit()
-        ours = time.perf_counter() - started
-    assert report.matched == n, report
+        with zipfile.ZipFile(io.BytesIO(data)) as source:
+            for info in source.infolist():
+                Image.open(io.BytesIO(source.read(info))).load()
+        baseline = min(baseline, time.perf_counter() - started)
+
+        engine = _fresh_database(f"photos-{n}-{attempt}")
+        with Session(engine) as session:
+            actor = _school_actor(session)
+            for person in people:
+                person["school_id"] = actor.organisation_id
+            session.execute(insert(Candidate), people)
+            session.commit()
+            started = time.perf_counter()
+            report = photos.import_archive(session, actor=actor, data=data)
+            session.commit()
+            ours = min(ours, time.perf_counter() - started)
+        assert report.matched == n, report
     return baseline, ours
 
 

@@ -859,7 +859,7 @@ MATRIX: dict[str, Case] = {
     ),
     "photos.thumbnails": Case(
         lambda s, w, a: photos.thumbnails(
-            s, actor=a, file_ids=[row_of(s, w, "王五").photo_thumbnail_file_id]
+            s, actor=a, file_ids=[row_of(s, w, "王五").photo_file_id]
         ),
         lambda found, _w: bool(found),
     ),

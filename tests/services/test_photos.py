@@ -202,10 +202,37 @@ def test_thumbnails_only_for_own_school(session, actor):
     candidate = session.exec(
         select(Candidate).where(Candidate.id_number == IDS[0])
     ).one()
-    file_id = candidate.photo_thumbnail_file_id
-    assert photos.thumbnails(session, actor=actor, file_ids=[file_id])
+    file_id = candidate.photo_file_id
+    found = photos.thumbnails(session, actor=actor, file_ids=[file_id])
+    assert Image.open(io.BytesIO(found[file_id])).size == (59, 83)
     other = school_admin(session)
     assert photos.thumbnails(session, actor=other, file_ids=[file_id]) == {}
+
+
+def test_thumbnail_keeps_the_red_background(session, actor):
+    run(session, actor, zipped({f"{IDS[0]}.jpg": photo()}))
+    candidate = session.exec(
+        select(Candidate).where(Candidate.id_number == IDS[0])
+    ).one()
+    file_id = candidate.photo_file_id
+    found = photos.thumbnails(session, actor=actor, file_ids=[file_id])
+    red, green, blue = Image.open(io.BytesIO(found[file_id])).getpixel((2, 2))
+    assert red > 150
+    assert green < 80
+    assert blue < 80
+
+
+def test_unreadable_photo_file_has_no_thumbnail(session, actor):
+    run(session, actor, zipped({f"{IDS[0]}.jpg": photo(), f"{IDS[2]}.jpg": photo()}))
+    first, second = session.exec(
+        select(Candidate.photo_file_id)
+        .where(Candidate.id_number.in_([IDS[0], IDS[2]]))
+        .order_by(Candidate.id_number)
+    ).all()
+    broken = session.get(StoredFile, first)
+    (storage.storage_root() / broken.relative_path).write_bytes(b"not a jpeg")
+    found = photos.thumbnails(session, actor=actor, file_ids=[first, second])
+    assert list(found) == [second]
 
 
 def test_stored_format_kept_byte_for_byte():
@@ -213,7 +240,7 @@ def test_stored_format_kept_byte_for_byte():
     checked = photos.check_photo(data)
     assert checked.jpeg == data
     assert checked.problems == []
-    assert Image.open(io.BytesIO(checked.thumbnail)).size == (59, 83)
+    assert Image.open(io.BytesIO(photos.thumbnail_of(checked.jpeg))).size == (59, 83)
 
 
 def test_photo_with_exif_reencoded():
@@ -265,9 +292,10 @@ def test_worker_processes_same_report(session, actor, monkeypatch):
     pools = []
     check_pool = photos._check_pool
 
-    def recorded_pool(count: int):
-        pools.append(check_pool(count))
-        return pools[-1]
+    def recorded_pool(count: int, archive):
+        pool, source = check_pool(count, archive)
+        pools.append(pool)
+        return pool, source
 
     monkeypatch.setattr(photos, "_check_pool", recorded_pool)
     data = zipped(
@@ -292,6 +320,7 @@ def test_worker_processes_same_report(session, actor, monkeypatch):
         select(Candidate).where(Candidate.id_number == IDS[2])
     ).one()
     assert candidate.photo_problems == [photos.NOT_RED]
-    thumbnail = session.get(StoredFile, candidate.photo_thumbnail_file_id)
-    assert thumbnail.kind == "photo_thumb"
-    assert Image.open(io.BytesIO(storage.read_bytes(thumbnail))).size == (59, 83)
+    stored = session.get(StoredFile, candidate.photo_file_id)
+    assert stored.kind == "photo"
+    kinds = session.exec(select(StoredFile.kind).distinct()).all()
+    assert "photo_thumb" not in kinds

@@ -93,10 +93,6 @@ class Candidate(SQLModel, table=True):
     programme_level: str = Field(default="", max_length=16)
     enrolment_year: int | None = Field(default=None)
     photo_file_id: int | None = Field(default=None, foreign_key="storedfile.id")
-    # A small JPEG of the photo for the candidate grid.
-    photo_thumbnail_file_id: int | None = Field(
-        default=None, foreign_key="storedfile.id"
-    )
     # What the photo check found (e.g. background not red); verification reads it.
     photo_problems: list = json_field(list)
     verification_status: str = Field(default=VerificationStatus.PENDING, max_length=24)

@@ -167,9 +167,7 @@ class CandidatesState(SessionState):
             found, total = candidates.list_candidates(
                 session, actor=actor, query=self._query(), count=count
             )
-            file_ids = [
-                row["thumbnail_file_id"] for row in found if row["thumbnail_file_id"]
-            ]
+            file_ids = [row["photo_file_id"] for row in found if row["photo_file_id"]]
             images = photos.thumbnails(session, actor=actor, file_ids=file_ids)
         if total is not None:
             self.total = total
@@ -608,7 +606,7 @@ def _photos_in_thread(token: str, file_id: int, progress: _Progress):
 
 
 def _page_row(row: dict, images: dict[int, bytes]) -> dict[str, str]:
-    image = images.get(row["thumbnail_file_id"] or 0)
+    image = images.get(row["photo_file_id"] or 0)
     return {
         "id": str(row["id"]),
         "name": row["name"],

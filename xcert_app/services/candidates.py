@@ -519,7 +519,7 @@ def grid_row(row) -> dict:
         "status": status.value,
         "status_label": VERIFICATION_LABELS[status],
         "reasons": "；".join(row.verification_reasons or []),
-        "thumbnail_file_id": row.photo_thumbnail_file_id,
+        "photo_file_id": row.photo_file_id,
     }
 
 
@@ -572,7 +572,7 @@ def list_candidates(
             Candidate.enrolment_year,
             Candidate.verification_status,
             Candidate.verification_reasons,
-            Candidate.photo_thumbnail_file_id,
+            Candidate.photo_file_id,
         ),
         school_id,
         query,

@@ -4,7 +4,8 @@ Archives are read entry by entry in memory and never extracted, so a member name
 such as ``../../x.jpg`` cannot reach the file system. Only the base name is used
 to find the ID number. Every photo is decoded, turned upright and checked, then
 stored through ``services/storage.py`` as a 295×413 JPEG: byte for byte when it
-already is one without EXIF or XMP, re-encoded otherwise.
+already is one without EXIF or XMP, re-encoded otherwise. The grid's
+thumbnails are drawn from the stored photo when a page shows them.
 """
 
 import io
@@ -53,19 +54,24 @@ MAX_PIXELS = 24_000_000
 # Accepted shapes: the 295:413 aspect ratio within 6 %, and a sensible size.
 ASPECT_TOLERANCE = 0.06
 MIN_WIDTH = 250
-# A thumbnail is the photo reduced by a factor of five, 59×83 pixels.
+# A grid thumbnail is the photo reduced by a factor of five, 59×83 pixels.
 THUMBNAIL_FACTOR = 5
 THUMBNAIL_SIZE = (
     -(-PHOTO_WIDTH // THUMBNAIL_FACTOR),
     -(-PHOTO_HEIGHT // THUMBNAIL_FACTOR),
 )
+# The red-background check samples 30×42 pixels, so a photo stored as is is
+# decoded at an eighth of its size (37×52), the smallest scale the JPEG decoder
+# offers.
+CHECK_SCALE = 8
 # A photo already in the stored format is kept byte for byte up to this size.
 # A 295×413 JPEG of pure noise at quality 95 takes 142 KB, so only files padded
 # with other data are re-encoded.
 AS_IS_MAX_BYTES = 200 * 1024
 READ_CHUNK = 64 * 1024
-# Members go to the check workers in chunks of this many photos or bytes, and
-# at most CHUNKS_IN_FLIGHT chunks wait, which bounds the memory an archive takes.
+# Members go to the check workers in chunks of this many photos or bytes, so
+# large photos spread over the workers, and at most CHUNKS_IN_FLIGHT chunks
+# wait for their results.
 CHUNK_PHOTOS = 32
 CHUNK_BYTES = 8 * 1024 * 1024
 # A photo took about 0.36 ms of CPU in a worker and 0.13 ms in the caller on the
@@ -92,7 +98,6 @@ class Photo:
     """A checked photo, ready to store."""
 
     jpeg: bytes
-    thumbnail: bytes
     problems: list[str]
 
 
@@ -240,24 +245,30 @@ def _fit(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     )
 
 
+# The red-background check samples the photo on a 30×42 grid. Its border is the
+# two top rows and the two outer columns on each side down to two thirds of the
+# height, where no person is. These are their positions in the grid, row by row.
+_GRID = (30, 42)
+_BORDER = numpy.array(
+    [row * _GRID[0] + column for row in range(2) for column in range(_GRID[0])]
+    + [
+        row * _GRID[0] + column
+        for row in range(2, _GRID[1] * 2 // 3)
+        for column in (0, 1, _GRID[0] - 2, _GRID[0] - 1)
+    ]
+)
+
+
 def is_red_background(image: Image.Image) -> bool:
-    """Judge the background from the top and side borders, where no person is."""
-    # Sampling a 30×42 grid is enough for a plain background and much faster
-    # than averaging. The border is the two top rows and the two outer columns
-    # on each side down to two thirds of the height.
-    small = image.resize((30, 42), Image.Resampling.NEAREST)
-    pixels = numpy.asarray(small, dtype=numpy.int16)
-    height = pixels.shape[0]
-    border = numpy.concatenate(
-        [
-            pixels[:2].reshape(-1, 3),
-            pixels[2 : height * 2 // 3, [0, 1, -2, -1]].reshape(-1, 3),
-        ]
-    )
+    """Judge the background from the top and side borders of an RGB photo."""
+    # Sampling is enough for a plain background and much faster than averaging.
+    small = image.resize(_GRID, Image.Resampling.NEAREST)
+    pixels = numpy.frombuffer(small.tobytes(), numpy.uint8).reshape(-1, 3)
+    border = pixels[_BORDER].astype(numpy.int16)
     red = border[:, 0]
-    others = border[:, 1:].max(axis=1)
+    others = numpy.maximum(border[:, 1], border[:, 2])
     count = numpy.count_nonzero((red >= 120) & (red - others >= 60))
-    return count >= 0.6 * len(border)
+    return count >= 0.6 * len(_BORDER)
 
 
 def _in_stored_format(image: Image.Image, data: bytes) -> bool:
@@ -281,8 +292,7 @@ def _decode(data: bytes) -> tuple[Image.Image, bool, tuple[int, int]]:
 
     Return the image, whether it is stored as is, and its full-resolution size.
     JPEGs are decoded at a reduced scale (draft mode). A photo stored as is is
-    decoded at a quarter, which is enough to judge the background and draw the
-    thumbnail. A larger photo is reduced by the largest factor (2, 4 or 8) that
+    decoded at an eighth, which is enough to judge the background. A larger photo is reduced by the largest factor (2, 4 or 8) that
     keeps both sides at least 413 pixels, so the 295×413 result loses nothing
     in either orientation. The decoder still reads every byte, so a truncated
     file is rejected either way.
@@ -299,7 +309,9 @@ def _decode(data: bytes) -> tuple[Image.Image, bool, tuple[int, int]]:
             full_size = image.size
             as_is = _in_stored_format(image, data)
             if as_is:
-                image.draft(None, (PHOTO_WIDTH // 4, PHOTO_HEIGHT // 4))
+                image.draft(
+                    None, (PHOTO_WIDTH // CHECK_SCALE, PHOTO_HEIGHT // CHECK_SCALE)
+                )
             else:
                 image.draft(None, (PHOTO_HEIGHT, PHOTO_HEIGHT))
             image.load()
@@ -331,7 +343,6 @@ def check_photo(data: bytes) -> Photo:
         raise PhotoRejected(_format_problem(kind))
     image, as_is, (width, height) = _decode(data)
     if as_is:
-        thumbnail = image.resize(THUMBNAIL_SIZE, Image.Resampling.BOX)
         jpeg = data
     else:
         # Orientations 5 to 8 turn the photo by a quarter turn.
@@ -339,10 +350,21 @@ def check_photo(data: bytes) -> Photo:
             width, height = height, width
         image = ImageOps.exif_transpose(image)
         image = _fit(_opaque_rgb(image), (width, height))
-        thumbnail = image.reduce(THUMBNAIL_FACTOR)
         jpeg = _encode(image, quality=90)
     problems = [] if is_red_background(image) else [NOT_RED]
-    return Photo(jpeg=jpeg, thumbnail=_encode(thumbnail, quality=80), problems=problems)
+    return Photo(jpeg=jpeg, problems=problems)
+
+
+def thumbnail_of(jpeg: bytes) -> bytes:
+    """Return the 59×83 grid thumbnail of a stored photo.
+
+    The photo is decoded at a quarter of its size (74×104) and reduced from
+    there, about 0.2 ms, so a page of thumbnails needs no files of its own.
+    """
+    image = Image.open(io.BytesIO(jpeg))
+    image.draft("RGB", (PHOTO_WIDTH // 4, PHOTO_HEIGHT // 4))
+    thumbnail = image.convert("RGB").resize(THUMBNAIL_SIZE, Image.Resampling.BOX)
+    return _encode(thumbnail, quality=80)
 
 
 def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -364,21 +386,22 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 
 @dataclass
 class WrittenPhoto:
-    """A checked photo whose files are written, with their rows still to record."""
+    """A checked photo whose file is written and whose candidate is verified with it.
+
+    Its file's row is still to record.
+    """
 
     photo_row: dict
-    thumbnail_row: dict
     problems: list[str]
+    status: str
+    reasons: list[str]
 
 
-def _make_photo_folders() -> None:
-    storage.storage_folder("photo")
-    storage.storage_folder("photo_thumb")
-
-
-def _write_photo(photo: Photo, *, school_id: int, name: str) -> WrittenPhoto:
-    """Write a photo and its thumbnail to storage; safe in a worker thread or process."""
-    # NOTE: a replaced photo's old files stay in storage, because storage.py has
+def _store_photo(
+    photo: Photo, *, candidate: dict, school_id: int, name: str
+) -> WrittenPhoto:
+    """Write a photo to storage and verify its candidate; safe in a worker thread or process."""
+    # NOTE: a replaced photo's old file stays in storage, because storage.py has
     # no delete yet.
     photo_row = storage.write_file(
         data=photo.jpeg,
@@ -388,50 +411,39 @@ def _write_photo(photo: Photo, *, school_id: int, name: str) -> WrittenPhoto:
         original_name=name,
         suffix=".jpg",
     )
-    thumbnail_row = storage.write_file(
-        data=photo.thumbnail,
-        kind="photo_thumb",
-        content_type="image/jpeg",
-        organisation_id=school_id,
-        suffix=".jpg",
+    result = get_verifier().verify(
+        CandidateFacts(
+            name=candidate["name"],
+            id_type=candidate["id_type"],
+            id_number=candidate["id_number"],
+            has_photo=True,
+            photo_problems=tuple(photo.problems),
+        )
     )
-    return WrittenPhoto(photo_row, thumbnail_row, photo.problems)
+    return WrittenPhoto(
+        photo_row, photo.problems, result.status.value, list(result.reasons)
+    )
 
 
 def _record_photos(
-    session: Session, batch: list[tuple[dict, WrittenPhoto]]
+    session: Session, batch: list[tuple[int, WrittenPhoto]]
 ) -> list[dict]:
-    """Record the files of written photos; return each candidate's new values."""
-    rows = []
-    for _, written in batch:
-        rows += [written.photo_row, written.thumbnail_row]
-    file_ids = storage.record_many(session, rows)
+    """Record the files of (candidate id, written photo); return each candidate's new values."""
+    file_ids = storage.record_many(session, [written.photo_row for _, written in batch])
     now = clock.now()
-    changes = []
-    for index, (candidate, written) in enumerate(batch):
-        result = get_verifier().verify(
-            CandidateFacts(
-                name=candidate["name"],
-                id_type=candidate["id_type"],
-                id_number=candidate["id_number"],
-                has_photo=True,
-                photo_problems=tuple(written.problems),
-            )
-        )
-        changes.append(
-            {
-                "id": candidate["id"],
-                "photo_file_id": file_ids[2 * index],
-                "photo_thumbnail_file_id": file_ids[2 * index + 1],
-                "photo_problems": written.problems,
-                "verification_status": result.status.value,
-                "verification_reasons": list(result.reasons),
-                "verified_at": now,
-                "confirmed_by_id": None,
-                "updated_at": now,
-            }
-        )
-    return changes
+    return [
+        {
+            "id": candidate_id,
+            "photo_file_id": file_id,
+            "photo_problems": written.problems,
+            "verification_status": written.status,
+            "verification_reasons": written.reasons,
+            "verified_at": now,
+            "confirmed_by_id": None,
+            "updated_at": now,
+        }
+        for (candidate_id, written), file_id in zip(batch, file_ids, strict=True)
+    ]
 
 
 def _open_archive(data: bytes) -> zipfile.ZipFile:
@@ -460,13 +472,12 @@ def _open_archive(data: bytes) -> zipfile.ZipFile:
 
 
 def _match_entry(
-    archive: zipfile.ZipFile,
     info: zipfile.ZipInfo,
     candidates: dict[str, dict],
     used: dict[str, str],
     report: PhotoReport,
-) -> tuple[str, str, bytes] | None:
-    """Match one member to a candidate and read it; return (ID number, name, bytes)."""
+) -> tuple[str, str] | None:
+    """Match one member to a candidate by its name; return (ID number, name)."""
     name = entry_name(info)
     if is_junk(name):
         report.skipped += 1
@@ -480,13 +491,8 @@ def _match_entry(
         reason = f"与 {used[number]} 是同一考生的照片，已使用前一张"
         report.refused.append({"file": name, "reason": reason})
         return None
-    try:
-        data = _read_entry(archive, info)
-    except PhotoRejected as error:
-        report.refused.append({"file": name, "reason": str(error)})
-        return None
     used[number] = name
-    return number, name, data
+    return number, name
 
 
 def _update_candidates(session: Session, changes: list[dict]) -> None:
@@ -504,36 +510,63 @@ def _update_candidates(session: Session, changes: list[dict]) -> None:
     session.execute(statement, rows)
 
 
-def _check_and_write(
-    entries: list[tuple[bytes, str]], school_id: int
+# The archive a check worker process reads its members from. The process is
+# forked from the importing one, so it inherits the archive without a copy.
+_inherited_archive: zipfile.ZipFile | None = None
+
+
+def _inherit_archive(archive: zipfile.ZipFile) -> None:
+    global _inherited_archive
+    _inherited_archive = archive
+
+
+def _check_members(
+    members: list[tuple[zipfile.ZipInfo, str, dict]],
+    school_id: int,
+    archive: zipfile.ZipFile | None,
 ) -> list[WrittenPhoto | PhotoRejected]:
-    """Check and write a chunk of (bytes, file name) photos in a worker."""
+    """Read, check, store and verify a chunk of (member, file name, candidate) in a worker.
+
+    A worker thread is given the archive; a worker process, given None, reads
+    the one it inherited.
+    """
+    if archive is None:
+        archive = _inherited_archive
     results: list[WrittenPhoto | PhotoRejected] = []
-    for data, name in entries:
+    for info, name, candidate in members:
         try:
-            photo = check_photo(data)
+            photo = check_photo(_read_entry(archive, info))
         except PhotoRejected as error:
             results.append(error)
             continue
-        results.append(_write_photo(photo, school_id=school_id, name=name))
+        results.append(
+            _store_photo(photo, candidate=candidate, school_id=school_id, name=name)
+        )
     return results
 
 
-def _check_pool(photos: int) -> Executor:
-    """Return worker processes for a large archive, threads for a small one.
+def _check_pool(
+    photos: int, archive: zipfile.ZipFile
+) -> tuple[Executor, zipfile.ZipFile | None]:
+    """Return the workers for an archive and the archive argument their tasks take.
 
-    Processes check photos beside the caller's database work without sharing
-    its interpreter lock. They start by ``fork``, so they import nothing, but
-    starting them still takes tens of milliseconds, which a small archive
-    would not earn back.
+    A large archive goes to worker processes, which check photos beside the
+    caller's database work without sharing its interpreter lock. They start by
+    ``fork``, so they import nothing and read members from the archive they
+    inherit, but starting them still takes tens of milliseconds, which a small
+    archive would not earn back. A small one goes to threads.
     """
     # NOTE: in the app the backend forks these from one of its threads. Tests
     # start the pool only from a plain process without an event loop.
     if photos < PROCESS_POOL_MIN_PHOTOS or "fork" not in get_all_start_methods():
-        return ThreadPoolExecutor(max_workers=CHECK_WORKERS)
-    return ProcessPoolExecutor(
-        max_workers=CHECK_WORKERS, mp_context=get_context("fork")
+        return ThreadPoolExecutor(max_workers=CHECK_WORKERS), archive
+    pool = ProcessPoolExecutor(
+        max_workers=CHECK_WORKERS,
+        mp_context=get_context("fork"),
+        initializer=_inherit_archive,
+        initargs=(archive,),
     )
+    return pool, None
 
 
 def _count_result(
@@ -542,7 +575,7 @@ def _count_result(
     result: WrittenPhoto | PhotoRejected,
     candidates: dict[str, dict],
     report: PhotoReport,
-    written: list[tuple[dict, WrittenPhoto]],
+    written: list[tuple[int, WrittenPhoto]],
 ) -> None:
     """Add one photo's outcome to the report; queue an accepted one for recording."""
     if isinstance(result, PhotoRejected):
@@ -550,7 +583,7 @@ def _count_result(
         return
     report.matched += 1
     report.replaced += bool(candidates[number]["photo_file_id"])
-    written.append((candidates[number], result))
+    written.append((candidates[number]["id"], result))
 
 
 def _import_entries(
@@ -564,34 +597,37 @@ def _import_entries(
 ) -> list[dict]:
     """Match, check, store and record every member; return the candidates' new values.
 
-    The caller's thread reads members and records results in archive order
-    while workers check and write the next chunks.
+    The caller's thread matches members to candidates by name and records
+    results in archive order while workers read, check and store the next
+    chunks.
     """
     infos = [info for info in archive.infolist() if not info.is_dir()]
     used: dict[str, str] = {}
-    chunk: list[tuple[str, str, bytes]] = []
+    chunk: list[tuple[str, str, zipfile.ZipInfo]] = []
     chunk_bytes = 0
     in_flight: deque[tuple[list[tuple[str, str]], Future]] = deque()
-    written: list[tuple[dict, WrittenPhoto]] = []
+    written: list[tuple[int, WrittenPhoto]] = []
     changes: list[dict] = []
-    _make_photo_folders()
-    # NOTE: for 10,000 photos already in the stored format this costs 2.3 to
-    # 3.6 times the CPU time of Pillow's full decode, mostly two file creations,
-    # a thumbnail and three database rows per photo. So the 1.5 times
-    # wall-clock target needs both cores of a 2-core machine free: on the loaded
-    # development machine the import took 1.1 to 8.8 times the decode.
-    with _check_pool(len(infos)) as pool:
+    storage.storage_folder("photo")
+    # NOTE: the 1.5 times wall-clock target against Pillow's decode needs both
+    # cores of a 2-core machine free, because the work per photo (a decode, a
+    # file creation and two database rows) is spread over processes.
+    pool, source = _check_pool(len(infos), archive)
+    with pool:
         for index, info in enumerate(infos, start=1):
-            matched = _match_entry(archive, info, candidates, used, report)
+            matched = _match_entry(info, candidates, used, report)
             if matched is not None:
-                chunk.append(matched)
-                chunk_bytes += len(matched[2])
+                chunk.append((*matched, info))
+                chunk_bytes += info.file_size
             last = index == len(infos)
             if chunk and (
                 len(chunk) >= CHUNK_PHOTOS or chunk_bytes >= CHUNK_BYTES or last
             ):
-                entries = [(data, base_name(name)) for _, name, data in chunk]
-                future = pool.submit(_check_and_write, entries, school_id)
+                members = [
+                    (info, base_name(name), candidates[number])
+                    for number, name, info in chunk
+                ]
+                future = pool.submit(_check_members, members, school_id, source)
                 in_flight.append(
                     ([(number, name) for number, name, _ in chunk], future)
                 )
@@ -689,14 +725,15 @@ def upload_photo(
     except PhotoRejected as error:
         raise ServiceError(f"{file_name}：{error}") from error
     summary = {
-        "id": candidate.id,
         "name": candidate.name,
         "id_type": candidate.id_type,
         "id_number": candidate.id_number,
     }
-    _make_photo_folders()
-    written = _write_photo(photo, school_id=school_id, name=file_name)
-    (values,) = _record_photos(session, [(summary, written)])
+    storage.storage_folder("photo")
+    written = _store_photo(
+        photo, candidate=summary, school_id=school_id, name=file_name
+    )
+    (values,) = _record_photos(session, [(candidate.id, written)])
     replaced = bool(candidate.photo_file_id)
     for key, value in values.items():
         setattr(candidate, key, value)
@@ -712,27 +749,26 @@ def upload_photo(
     return candidate
 
 
-def photo_bytes(
-    session: Session, *, actor: Actor, candidate_id: int, thumbnail: bool = False
-) -> bytes | None:
-    """Return a candidate's stored photo (or thumbnail) for the school's own accounts."""
+def photo_bytes(session: Session, *, actor: Actor, candidate_id: int) -> bytes | None:
+    """Return a candidate's stored photo for the school's own accounts."""
     school_id = require_school(actor)
     candidate = session.get(Candidate, candidate_id)
     if candidate is None or candidate.school_id != school_id:
         raise NotFound("考生不存在或不属于本校")
-    file_id = (
-        candidate.photo_thumbnail_file_id if thumbnail else candidate.photo_file_id
-    )
-    if not file_id:
+    if not candidate.photo_file_id:
         return None
-    stored = session.get(StoredFile, file_id)
+    stored = session.get(StoredFile, candidate.photo_file_id)
     return storage.read_bytes(stored) if stored else None
 
 
 def thumbnails(
     session: Session, *, actor: Actor, file_ids: list[int]
 ) -> dict[int, bytes]:
-    """Return thumbnails by file id, only those that belong to the caller's school."""
+    """Return the thumbnails of photos by file id, only of the caller's school's photos.
+
+    A stored photo that cannot be read or decoded has no thumbnail, so one bad
+    file leaves the rest of the page as it is.
+    """
     school_id = require_school(actor)
     if not file_ids:
         return {}
@@ -740,7 +776,13 @@ def thumbnails(
         select(StoredFile).where(
             StoredFile.id.in_(file_ids),
             StoredFile.organisation_id == school_id,
-            StoredFile.kind == "photo_thumb",
+            StoredFile.kind == "photo",
         )
     ).all()
-    return {row.id: storage.read_bytes(row) for row in rows}
+    images = {}
+    for row in rows:
+        try:
+            images[row.id] = thumbnail_of(storage.read_bytes(row))
+        except (OSError, SyntaxError, ValueError):
+            logger.warning("photo file %s has no thumbnail", row.id, exc_info=True)
+    return images
