@@ -107,6 +107,7 @@ def test_import_fix_photos_confirm_export(
     expect(row).to_contain_text("底色")
     expect(row).to_contain_text(FIXED[1][:6] + "*****" + FIXED[1][-4:])
     expect(row.locator("img")).to_be_visible()
+    assert row.locator("img").evaluate("image => image.naturalWidth") == 59
     screenshot(page, "candidates-waiting")
     row.locator("img").click()
     full = page.locator("#photo-full")
