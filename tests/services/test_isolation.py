@@ -960,6 +960,12 @@ MATRIX: dict[str, Case] = {
         ),
         owner="org_admin",
     ),
+    "scheduling.scheduling_closed_reason": Case(
+        lambda s, w, a: scheduling.scheduling_closed_reason(
+            s, actor=a, plan_id=w.ids["exam_plan"]
+        ),
+        owner="org_admin",
+    ),
     "scheduling.latest_run": Case(
         lambda s, w, a: scheduling.latest_run(s, actor=a, plan_id=w.ids["exam_plan"]),
         owner="org_admin",
