@@ -39,6 +39,7 @@ def test_home_shows_todo_timeline_and_numbers(login, page: Page, username):
     if username in ("cnu_admin", "wuliu_org"):
         expect(page.locator("#timeline")).to_contain_text("K202005226994")
         expect(page.locator("#timeline")).to_contain_text("当前：报名")
+        expect(page.locator("#timeline")).to_contain_text("2026年度时间线")
     if username in ("cnu_admin", "bj_province"):
         expect(page.locator("#numbers-table")).to_contain_text(
             "物流管理职业技能等级证书"

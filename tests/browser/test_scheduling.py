@@ -9,7 +9,7 @@ from tests.browser.conftest import screenshot
 from tests.factories_scheduling import add_demo_exam_rows
 from xcert_app.clock import beijing
 from xcert_app.models.scheduling import Arrangement
-from xcert_app.services import accounts, exam_documents
+from xcert_app.services import accounts, catalogue, exam_documents
 
 
 @pytest.fixture
@@ -107,6 +107,12 @@ def test_org_schedules_and_school_prints_room_documents(
     assert count > tickets
     assert "考场签到表" in text
     assert "刘洪伟" in text
+
+    frozen_clock.set(catalogue.exam_begins_at(demo_db, exam_rows["plan"]))
+    login("wuliu_org")  # the 12-hour login expired when the clock jumped
+    page.goto(f"{app_url}/exam/schedule")
+    expect(page.locator("#schedule-closed")).to_contain_text("已开考")
+    expect(page.locator("#run-schedule")).to_be_disabled()
 
 
 def test_student_downloads_own_ticket_in_window(exam_rows, demo_db, frozen_clock):

@@ -42,12 +42,20 @@ MANUAL_SUBJECTS = [
     ("794690", "综合应用考核", "机考", "初级"),
     ("098994", "基础考核", "机考", "初级"),
 ]
-# The plan detail (查看考试计划) in the same manual: per subject name, weight, pass
-# mark, duration and the daily session times.
+# The plan detail (查看考试计划) in the same manual: per subject name, weight and pass
+# mark.
 MANUAL_TERMS = {
-    "基础考核": (40, 60, 180, "08:30", "10:00"),
-    "综合应用考核": (30, 60, 120, "10:30", "11:30"),
-    "实操考核": (30, 60, 1190, "14:00", "23:55"),
+    "基础考核": (40, 60),
+    "综合应用考核": (30, 60),
+    "实操考核": (30, 60),
+}
+# The demo's own daily session times and the duration of one session, per subject
+# name. They replace the manual's, whose practical sessions run to 23:55 and whose
+# durations add up both days.
+DEMO_SESSIONS = {
+    "基础考核": (90, "09:00", "10:30"),
+    "综合应用考核": (60, "11:00", "12:00"),
+    "实操考核": (120, "14:00", "16:00"),
 }
 
 
@@ -99,7 +107,8 @@ def test_demo_plan_matches_manual_detail(session):
     ).all()
     assert len(pairs) == 9
     for plan_subject, subject in pairs:
-        weight, pass_mark, duration, start, end = MANUAL_TERMS[subject.name]
+        weight, pass_mark = MANUAL_TERMS[subject.name]
+        duration, start, end = DEMO_SESSIONS[subject.name]
         assert plan_subject.weight_percent == weight, subject.code
         assert plan_subject.pass_mark == pass_mark, subject.code
         assert plan_subject.duration_minutes == duration, subject.code

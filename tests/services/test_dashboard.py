@@ -5,6 +5,11 @@ from xcert_app.clock import beijing
 from xcert_app.models.accounts import Account
 from xcert_app.models.candidates import Candidate
 from xcert_app.models.catalogue import ExamPlan, PlanSubject, Subject
+from xcert_app.models.declarations import (
+    Declaration,
+    DeclarationPlan,
+    DeclarationStatus,
+)
 from xcert_app.models.registrations import Registration
 from xcert_app.services import accounts, dashboard, demo
 
@@ -51,15 +56,15 @@ def test_school_sees_plans_of_its_approved_certificates(year):
     assert dashboard.plans_involving(year, actor=actor(year, "qiche_org")) == []
 
 
-def test_school_numbers_count_quota_and_registrations(year):
-    school_actor = actor(year, "cnu_admin")
-    plan = year.exec(select(ExamPlan)).one()
-    candidate = year.exec(select(Candidate)).first()
-    subject = year.exec(select(Subject).where(Subject.code == "043194")).one()
-    plan_subject = year.exec(
+def register_one_candidate(session, school_actor) -> None:
+    """Register the first demo candidate for one subject of the demo plan."""
+    plan = session.exec(select(ExamPlan)).one()
+    candidate = session.exec(select(Candidate)).first()
+    subject = session.exec(select(Subject).where(Subject.code == "043194")).one()
+    plan_subject = session.exec(
         select(PlanSubject).where(PlanSubject.subject_id == subject.id)
     ).one()
-    year.add(
+    session.add(
         Registration(
             plan_id=plan.id,
             plan_subject_id=plan_subject.id,
@@ -69,7 +74,12 @@ def test_school_numbers_count_quota_and_registrations(year):
             school_id=school_actor.organisation_id,
         )
     )
-    year.flush()
+    session.flush()
+
+
+def test_school_numbers_count_quota_and_registrations(year):
+    school_actor = actor(year, "cnu_admin")
+    register_one_candidate(year, school_actor)
     [row] = dashboard.school_numbers(year, actor=school_actor)
     assert row["certificate"] == "物流管理职业技能等级证书"
     assert row["quota"] == 150
@@ -95,3 +105,101 @@ def test_province_numbers_per_school_and_certificate(year):
 
 def test_org_numbers_start_empty(year):
     assert dashboard.org_numbers(year, actor=actor(year, "wuliu_org")) == []
+
+
+# The demo year is loaded on 2026-12-04: its declarations belong to 2026 and its
+# plan opens registration on 2026-12-01 and ends publication on 2027-01-18.
+JANUARY = beijing(2027, 1, 25, 10, 0)
+
+
+def test_pilot_year_in_january_is_last_year(year, frozen_clock):
+    frozen_clock.set(JANUARY)
+
+    for username in ("cnu_admin", "bj_province", "bj_city"):
+        assert dashboard.pilot_year(year, actor=actor(year, username)) == 2026
+    assert dashboard.pilot_year(year, actor=actor(year, "operator")) == 2027
+    # No plan of this organisation has registrations yet.
+    assert dashboard.pilot_year(year, actor=actor(year, "wuliu_org")) == 2027
+
+
+def test_school_numbers_in_january_keep_last_year(year, frozen_clock):
+    school_actor = actor(year, "cnu_admin")
+    register_one_candidate(year, school_actor)
+    frozen_clock.set(JANUARY)
+
+    [row] = dashboard.school_numbers(year, actor=school_actor)
+    plans = dashboard.plans_involving(year, actor=school_actor)
+
+    assert row["certificate"] == "物流管理职业技能等级证书"
+    assert row["quota"] == 150
+    assert row["candidates"] == 1
+    assert row["registrations"] == 1
+    assert [plan.code for plan in plans] == ["K202005226994"]
+
+
+def test_province_numbers_in_january_keep_last_year(year, frozen_clock):
+    frozen_clock.set(JANUARY)
+
+    rows = dashboard.province_numbers(year, actor=actor(year, "bj_province"))
+
+    assert [(row["school"], row["approved_count"]) for row in rows] == [
+        ("首都师范大学", 150)
+    ]
+
+
+def test_org_numbers_in_january_keep_last_year(year, frozen_clock):
+    school_actor = actor(year, "cnu_admin")
+    org_actor = actor(year, "wuliu_org")
+    register_one_candidate(year, school_actor)
+    frozen_clock.set(JANUARY)
+
+    rows = dashboard.org_numbers(year, actor=org_actor)
+    plans = dashboard.plans_involving(year, actor=org_actor)
+
+    assert dashboard.pilot_year(year, actor=org_actor) == 2026
+    assert [(row["school"], row["registrations"]) for row in rows] == [
+        ("首都师范大学", 1)
+    ]
+    assert [plan.code for plan in plans] == ["K202005226994"]
+
+
+def test_school_moves_to_new_pilot_year_in_january(year, frozen_clock):
+    school_actor = actor(year, "cnu_admin")
+    register_one_candidate(year, school_actor)
+    approve_declaration_of_2027(year, school_actor)
+
+    december_year = dashboard.pilot_year(year, actor=school_actor)
+    frozen_clock.set(JANUARY)
+    [row] = dashboard.school_numbers(year, actor=school_actor)
+
+    assert december_year == 2026
+    assert dashboard.pilot_year(year, actor=school_actor) == 2027
+    assert row["quota"] == 90
+    assert row["registrations"] == 0
+
+
+def approve_declaration_of_2027(session, school_actor) -> None:
+    """Approve a 2027 logistics declaration of the school, decided in December 2026."""
+    last_year = session.exec(select(DeclarationPlan)).one()
+    [declaration] = session.exec(select(Declaration)).all()
+    plan = DeclarationPlan(
+        department_id=last_year.department_id,
+        province_code=last_year.province_code,
+        year=2027,
+        batch_name="2027年第一次",
+        opens_at=beijing(2026, 12, 1),
+        closes_at=beijing(2026, 12, 31),
+    )
+    session.add(plan)
+    session.flush()
+    session.add(
+        Declaration(
+            plan_id=plan.id,
+            school_id=school_actor.organisation_id,
+            certificate_id=declaration.certificate_id,
+            planned_count=100,
+            approved_count=90,
+            status=DeclarationStatus.APPROVED,
+        )
+    )
+    session.flush()

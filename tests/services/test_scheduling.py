@@ -13,13 +13,14 @@ from tests.factories_scheduling import (
     make_site,
     register,
 )
+from xcert_app.clock import beijing
 from xcert_app.models.accounts import Role
 from xcert_app.models.catalogue import CertificateLevel, ExamPlan
 from xcert_app.models.registrations import Registration, RegistrationStatus
 from xcert_app.models.scheduling import Arrangement, ScheduleRun
 from xcert_app.models.sites import Room, RoomCertificate, SiteStatus
 from xcert_app.services import scheduling
-from xcert_app.services.errors import AccessDenied
+from xcert_app.services.errors import AccessDenied, ServiceError
 
 
 def _arrangements(session, plan_id):
@@ -421,3 +422,75 @@ def test_school_cannot_schedule(session):
 
     with pytest.raises(AccessDenied):
         scheduling.schedule_plan(session, actor=actor, plan_id=setup.plan.id)
+
+
+def test_scheduling_closes_at_first_session(session, frozen_clock):
+    setup = make_plan(session)
+    school = make_school(session)
+    site = make_site(session, setup, school)
+    make_room(session, setup, site, seats=30)
+    register(session, setup, school, make_candidates(session, school, 5), "基础考核")
+    frozen_clock.set(beijing(2026, 12, 22, 9, 0))
+
+    with pytest.raises(ServiceError) as caught:
+        scheduling.schedule_plan(session, actor=setup.org_actor, plan_id=setup.plan.id)
+
+    assert setup.plan.code in caught.value.message
+    assert "2026-12-22 09:00" in caught.value.message
+    assert "不能再排考" in caught.value.message
+    assert _arrangements(session, setup.plan.id) == []
+    runs = session.scalars(
+        select(ScheduleRun).where(ScheduleRun.plan_id == setup.plan.id)
+    ).all()
+    assert runs == []
+
+
+def test_scheduling_open_before_first_session(session, frozen_clock):
+    setup = make_plan(session)
+    school = make_school(session)
+    site = make_site(session, setup, school)
+    make_room(session, setup, site, seats=30)
+    register(session, setup, school, make_candidates(session, school, 5), "基础考核")
+    frozen_clock.set(beijing(2026, 12, 22, 8, 59))
+
+    reason = scheduling.scheduling_closed_reason(
+        session, actor=setup.org_actor, plan_id=setup.plan.id
+    )
+    result = scheduling.schedule_plan(
+        session, actor=setup.org_actor, plan_id=setup.plan.id
+    )
+
+    assert reason == ""
+    assert result.ok
+    assert result.placed_count == 5
+
+
+def test_rerun_after_exam_start_rejected(session, frozen_clock):
+    setup = make_plan(session)
+    school = make_school(session)
+    site = make_site(session, setup, school)
+    make_room(session, setup, site, seats=30)
+    register(session, setup, school, make_candidates(session, school, 5), "基础考核")
+    scheduling.schedule_plan(session, actor=setup.org_actor, plan_id=setup.plan.id)
+    before = sorted(_arrangements(session, setup.plan.id))
+    frozen_clock.set(beijing(2026, 12, 23, 14, 0))
+
+    reason = scheduling.scheduling_closed_reason(
+        session, actor=setup.org_actor, plan_id=setup.plan.id
+    )
+    with pytest.raises(ServiceError, match="已开考"):
+        scheduling.schedule_plan(session, actor=setup.org_actor, plan_id=setup.plan.id)
+
+    assert setup.plan.code in reason
+    assert "2026-12-22 09:00" in reason
+    assert sorted(_arrangements(session, setup.plan.id)) == before
+
+
+def test_closed_reason_hidden_from_other_org(session, frozen_clock):
+    setup = make_plan(session)
+    other = make_plan(session)
+
+    with pytest.raises(AccessDenied):
+        scheduling.scheduling_closed_reason(
+            session, actor=other.org_actor, plan_id=setup.plan.id
+        )

@@ -362,12 +362,25 @@ def test_other_school_cannot_use_site(session, room_setup):
 def test_rooms_are_locked_once_exam_starts(session, room_setup, frozen_clock):
     cat, _school, actor, site, plan = room_setup
     frozen_clock.set(beijing(2026, 12, 23, 8, 0))
-    with pytest.raises(ServiceError, match="已开考"):
+    with pytest.raises(ServiceError, match="已开考") as caught:
         sites.create_room(
             session,
             actor=actor,
             data=room_input(plan, site, certificate_level_ids=[cat.level.id]),
         )
+    assert plan.code in caught.value.message
+    assert "首场 2026-12-23 08:00" in caught.value.message
+
+
+def test_rooms_editable_before_first_session(session, room_setup, frozen_clock):
+    cat, _school, actor, site, plan = room_setup
+    frozen_clock.set(beijing(2026, 12, 23, 7, 59))
+    result = sites.create_room(
+        session,
+        actor=actor,
+        data=room_input(plan, site, certificate_level_ids=[cat.level.id]),
+    )
+    assert result.room.plan_id == plan.id
 
 
 def _three_rooms(session, cat, actor, site, plan):

@@ -69,6 +69,7 @@ class HomeState(SessionState):
     chart_series: list[dict[str, str]] = []
     chart_label: str = ""
     today_text: str = ""
+    pilot_year_text: str = ""
 
     @rx.event
     @shows_service_errors
@@ -81,6 +82,7 @@ class HomeState(SessionState):
             self.unread_notifications = notifications.unread_count(session, actor=actor)
             now = clock.now()
             self.today_text = format_beijing(now, "%Y-%m-%d")
+            self.pilot_year_text = f"{dashboard.pilot_year(session, actor=actor)}年度"
             self.todo_items = [
                 {
                     "title": item.title,
@@ -252,7 +254,7 @@ def timeline_card() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.text("年度时间线", weight="bold"),
+                    rx.text(HomeState.pilot_year_text, "时间线", weight="bold"),
                     rx.text(
                         "红线为今天 " + HomeState.today_text,
                         size="1",
@@ -275,7 +277,9 @@ def numbers_card() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.text("数据概览", weight="bold"),
+                    rx.text(
+                        "数据概览（", HomeState.pilot_year_text, "）", weight="bold"
+                    ),
                     rx.spacer(),
                     rx.button(
                         "导出 Excel",

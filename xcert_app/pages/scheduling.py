@@ -32,6 +32,7 @@ class ScheduleState(SessionState):
     progress: int = 0
     progress_label: str = ""
     run_summary: str = ""
+    closed_reason: str = ""
     missing_rows: list[dict[str, str]] = []
     moved_rows: list[dict[str, str]] = []
     site_rows: list[dict[str, str]] = []
@@ -121,6 +122,9 @@ class ScheduleState(SessionState):
             if actor.role == Role.ORG_ADMIN:
                 self._show_run(
                     scheduling.latest_run(session, actor=actor, plan_id=plan_id)
+                )
+                self.closed_reason = scheduling.scheduling_closed_reason(
+                    session, actor=actor, plan_id=plan_id
                 )
             sites = exam_views.sites_view(session, actor=actor, plan_id=plan_id)
             rooms, total = exam_views.rooms_view(
@@ -432,9 +436,19 @@ def _run_panel() -> rx.Component:
                     "开始排考",
                     on_click=state.run_schedule,
                     loading=state.running,
+                    disabled=state.closed_reason != "",
                     id="run-schedule",
                 ),
                 align="center",
+            ),
+            rx.cond(
+                state.closed_reason != "",
+                rx.callout(
+                    state.closed_reason,
+                    color_scheme="orange",
+                    size="1",
+                    id="schedule-closed",
+                ),
             ),
             rx.text(state.run_summary, size="2", id="run-summary"),
             rx.cond(

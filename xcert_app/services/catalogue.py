@@ -140,6 +140,36 @@ def rules_locked(plan: ExamPlan, now: datetime) -> bool:
     return plan.is_published and now >= plan.registration_start
 
 
+def exam_begins_at(session: Session, plan: ExamPlan) -> datetime:
+    """Return when the plan's first session starts.
+
+    A plan without sessions falls back to the start of its exam window.
+    """
+    first = session.exec(
+        select(PlanSession.starts_at)
+        .join(PlanSubject, PlanSubject.id == PlanSession.plan_subject_id)
+        .where(PlanSubject.plan_id == plan.id)
+        .order_by(PlanSession.starts_at)
+        .limit(1)
+    ).first()
+    return first or plan.exam_start
+
+
+def exam_started_problem(session: Session, plan: ExamPlan, action: str) -> str:
+    """Return why ``action`` is closed because the plan's exam has begun, or "".
+
+    Seats, rooms and tickets must stay as candidates found them once the first
+    session has started, so these actions close then.
+    """
+    begins_at = exam_begins_at(session, plan)
+    if clock.now() < begins_at:
+        return ""
+    return (
+        f"考试计划 {plan.code}（{plan.name}）已开考（首场 "
+        f"{format_beijing(begins_at)}，北京时间），不能再{action}"
+    )
+
+
 def check_windows(windows: dict[str, tuple[datetime, datetime]]) -> None:
     """Raise ``ValidationError`` unless the five windows are complete and in order.
 

@@ -1,12 +1,12 @@
-"""Home-page figures: the year's timeline and the numbers that matter per role."""
+"""Home-page figures: the pilot year's timeline and the numbers that matter per role."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case
-from sqlmodel import Session, func, select
+from sqlalchemy import Select, case, exists
+from sqlmodel import Session, func, or_, select
 
-from xcert_app.clock import clock, format_beijing
+from xcert_app.clock import beijing, clock, format_beijing
 from xcert_app.models.accounts import Role
 from xcert_app.models.catalogue import (
     Certificate,
@@ -24,7 +24,13 @@ from xcert_app.models.registrations import Registration, RegistrationStatus
 from xcert_app.models.scheduling import Arrangement
 from xcert_app.models.scores import CertificateResult
 from xcert_app.models.sites import ExamSite, Room, SiteStatus
-from xcert_app.services.actor import Actor, require_role
+from xcert_app.services.actor import (
+    REVIEWER_ROLES,
+    SCHOOL_ROLES,
+    Actor,
+    require_role,
+)
+from xcert_app.services.registrations import plan_year
 
 WINDOWS = (
     ("registration", "报名"),
@@ -92,10 +98,84 @@ def plan_timeline(plan: ExamPlan, now: datetime) -> PlanTimeline:
     return PlanTimeline(plan.code, plan.name, bars, position(now), current_step)
 
 
+def pilot_year(session: Session, *, actor: Actor) -> int:
+    """Return the pilot year the caller's home-page figures cover.
+
+    It is the latest year, up to the current calendar year, in which the caller's
+    organisation has data, so in January the figures still show the year that just
+    ended. For a school that is a year with an approved declaration, for a province
+    or city a year with declarations submitted by its schools, and for an
+    assessment organisation the year of a plan with registrations. Without such
+    data, and for other roles, it is the current calendar year.
+    """
+    this_year = clock.today().year
+    if actor.role in SCHOOL_ROLES:
+        years = _school_pilot_years(session, school_id=actor.organisation_id)
+    elif actor.role in REVIEWER_ROLES:
+        years = _reviewer_pilot_years(session, actor)
+    elif actor.role == Role.ORG_ADMIN:
+        years = _org_pilot_years(session, org_id=actor.organisation_id)
+    else:
+        years = []
+    return max((year for year in years if year <= this_year), default=this_year)
+
+
+def _school_pilot_years(session: Session, *, school_id: int) -> list[int]:
+    return session.exec(
+        select(DeclarationPlan.year)
+        .distinct()
+        .join(Declaration, Declaration.plan_id == DeclarationPlan.id)
+        .where(
+            Declaration.school_id == school_id,
+            Declaration.status == DeclarationStatus.APPROVED,
+        )
+    ).all()
+
+
+def _reviewer_pilot_years(session: Session, actor: Actor) -> list[int]:
+    query = (
+        select(DeclarationPlan.year)
+        .distinct()
+        .join(Declaration, Declaration.plan_id == DeclarationPlan.id)
+        .where(
+            DeclarationPlan.province_code == actor.province_code,
+            Declaration.status != DeclarationStatus.DRAFT,
+        )
+    )
+    if actor.role == Role.CITY_REVIEWER:
+        query = query.join(
+            Organisation, Organisation.id == Declaration.school_id
+        ).where(Organisation.city_code == actor.city_code)
+    return session.exec(query).all()
+
+
+def _org_pilot_years(session: Session, *, org_id: int) -> list[int]:
+    plans = session.exec(
+        select(ExamPlan).where(
+            ExamPlan.org_id == org_id,
+            exists().where(Registration.plan_id == ExamPlan.id),
+        )
+    ).all()
+    return [plan_year(plan) for plan in plans]
+
+
+def _year_bounds(year: int) -> tuple[datetime, datetime]:
+    return beijing(year, 1, 1), beijing(year + 1, 1, 1)
+
+
 def plans_involving(session: Session, *, actor: Actor) -> list[ExamPlan]:
-    """Return the exam plans the caller takes part in this year, by registration start."""
-    year_start = datetime(clock.today().year, 1, 1, tzinfo=clock.now().tzinfo)
-    query = select(ExamPlan).where(ExamPlan.publication_end >= year_start)
+    """Return the caller's exam plans of its pilot year and those still running.
+
+    Plans are in order of registration start.
+    """
+    year_start, next_year_start = _year_bounds(pilot_year(session, actor=actor))
+    query = select(ExamPlan).where(
+        or_(
+            (ExamPlan.registration_start >= year_start)
+            & (ExamPlan.registration_start < next_year_start),
+            ExamPlan.publication_end >= clock.now(),
+        )
+    )
     if actor.role == Role.ORG_ADMIN:
         query = query.where(ExamPlan.org_id == actor.organisation_id)
     elif actor.role in (Role.SCHOOL_HEAD, Role.SCHOOL_ADMIN):
@@ -117,7 +197,8 @@ def school_numbers(session: Session, *, actor: Actor) -> list[dict]:
     """Return per certificate the approved quota and the candidates registered, paid, scheduled and passed."""
     require_role(actor, Role.SCHOOL_HEAD, Role.SCHOOL_ADMIN)
     school_id = actor.organisation_id
-    year = clock.today().year
+    year = pilot_year(session, actor=actor)
+    year_plans = _plan_ids_of_year(year)
     quotas = session.exec(
         select(Certificate.id, Certificate.name, func.sum(Declaration.approved_count))
         .join(Declaration, Declaration.certificate_id == Certificate.id)
@@ -140,6 +221,7 @@ def school_numbers(session: Session, *, actor: Actor) -> list[dict]:
             .where(
                 Registration.school_id == school_id,
                 CertificateLevel.certificate_id == certificate_id,
+                Registration.plan_id.in_(year_plans),
             )
         )
         candidates = _count_distinct_candidates(session, registrations)
@@ -155,7 +237,10 @@ def school_numbers(session: Session, *, actor: Actor) -> list[dict]:
             ),
         )
         passed, decided = _pass_counts(
-            session, school_id=school_id, certificate_id=certificate_id
+            session,
+            school_id=school_id,
+            certificate_id=certificate_id,
+            plan_ids=year_plans,
         )
         rows.append(
             {
@@ -188,7 +273,7 @@ def province_numbers(session: Session, *, actor: Actor) -> list[dict]:
         .join(DeclarationPlan, DeclarationPlan.id == Declaration.plan_id)
         .where(
             DeclarationPlan.province_code == actor.province_code,
-            DeclarationPlan.year == clock.today().year,
+            DeclarationPlan.year == pilot_year(session, actor=actor),
         )
     )
     if actor.role == Role.CITY_REVIEWER:
@@ -219,7 +304,9 @@ def org_numbers(session: Session, *, actor: Actor) -> list[dict]:
     """Return per school the registrations, approved sites, seats and pass rate of the organisation's plans."""
     require_role(actor, Role.ORG_ADMIN)
     org_id = actor.organisation_id
-    plan_ids = select(ExamPlan.id).where(ExamPlan.org_id == org_id)
+    plan_ids = _plan_ids_of_year(pilot_year(session, actor=actor)).where(
+        ExamPlan.org_id == org_id
+    )
     registrations = dict(
         session.exec(
             select(Registration.school_id, func.count())
@@ -281,6 +368,15 @@ def org_numbers(session: Session, *, actor: Actor) -> list[dict]:
     return rows
 
 
+def _plan_ids_of_year(year: int) -> Select:
+    """Return a query of the ids of the exam plans of pilot year ``year``."""
+    year_start, next_year_start = _year_bounds(year)
+    return select(ExamPlan.id).where(
+        ExamPlan.registration_start >= year_start,
+        ExamPlan.registration_start < next_year_start,
+    )
+
+
 def _count(session: Session, query) -> int:
     return session.exec(select(func.count()).select_from(query.subquery())).one()
 
@@ -293,7 +389,7 @@ def _count_distinct_candidates(session: Session, registrations) -> int:
 
 
 def _pass_counts(
-    session: Session, *, school_id: int, certificate_id: int
+    session: Session, *, school_id: int, certificate_id: int, plan_ids: Select
 ) -> tuple[int, int]:
     rows = session.exec(
         select(CertificateResult.passed)
@@ -302,6 +398,7 @@ def _pass_counts(
         .where(
             CertificateResult.school_id == school_id,
             CertificateLevel.certificate_id == certificate_id,
+            CertificateResult.plan_id.in_(plan_ids),
         )
     ).all()
     return sum(1 for passed in rows if passed), len(rows)

@@ -62,11 +62,12 @@ LOGISTICS_SUBJECTS = [
     # The manual lists two senior subjects; this third one completes 40/30/30 for 高级.
     ("577976", "实操考核", "实操", "高级"),
 ]
-# Weight, duration (minutes) and daily times per subject name, from the manual's plan detail.
+# Weight, duration in minutes and daily session times per subject name. Scheduling
+# seats a candidate in one of the two daily sessions, so the duration is one session.
 SUBJECT_TERMS = {
-    "基础考核": (40, 180, time(8, 30), time(10, 0)),
-    "综合应用考核": (30, 120, time(10, 30), time(11, 30)),
-    "实操考核": (30, 1190, time(14, 0), time(23, 55)),
+    "基础考核": (40, 90, time(9, 0), time(10, 30)),
+    "综合应用考核": (30, 60, time(11, 0), time(12, 0)),
+    "实操考核": (30, 120, time(14, 0), time(16, 0)),
 }
 DEMO_CANDIDATES = [
     ("刘洪伟", "liu hong wei", "110102", date(2003, 5, 12), "13810234567"),

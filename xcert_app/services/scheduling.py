@@ -4,7 +4,8 @@ Hard rules: the room type equals the subject's mode; the room lists the registra
 certificate level; a seat takes one candidate per session and a room hosts one session
 at a time; a candidate never sits two overlapping sessions; candidates sit at their
 school's approved site or at the site lent to their school (借考). Soft rule: where a
-room mixes schools, seats alternate between schools. The run is all or nothing.
+room mixes schools, seats alternate between schools. The run is all or nothing, and
+no run starts once the plan's first session has begun.
 
 Ticket numbers have 20 digits, read left to right:
 
@@ -38,7 +39,7 @@ from xcert_app.models.orgs import Organisation
 from xcert_app.models.registrations import Registration, RegistrationStatus
 from xcert_app.models.scheduling import Arrangement, ScheduleRun
 from xcert_app.models.sites import ExamSite, Room, RoomCertificate, SiteLoan, SiteStatus
-from xcert_app.services import audit
+from xcert_app.services import audit, catalogue
 from xcert_app.services.actor import Actor, require_org, require_same_org
 from xcert_app.services.errors import NotFound, ServiceError
 
@@ -122,6 +123,9 @@ def schedule_plan(
     way so its seed and report can be shown.
     """
     plan = load_plan_for_org(session, actor=actor, plan_id=plan_id)
+    problem = _exam_started_problem(session, plan)
+    if problem:
+        raise ServiceError(problem)
     started = time.perf_counter()
     if seed is None:
         seed = secrets.randbelow(2**31)
@@ -192,6 +196,18 @@ def schedule_plan(
         duration,
     )
     return result
+
+
+def scheduling_closed_reason(session: Session, *, actor: Actor, plan_id: int) -> str:
+    """Return why the caller's plan can no longer be scheduled, or "" while it can."""
+    plan = load_plan_for_org(session, actor=actor, plan_id=plan_id)
+    return _exam_started_problem(session, plan)
+
+
+def _exam_started_problem(session: Session, plan: ExamPlan) -> str:
+    # A run may move seated candidates and reissue their tickets, which must not
+    # happen once candidates are sitting the exam.
+    return catalogue.exam_started_problem(session, plan, "排考或调整座位")
 
 
 def latest_run(session: Session, *, actor: Actor, plan_id: int) -> ScheduleRun | None:

@@ -887,9 +887,10 @@ def _room_clash(
     return errors
 
 
-def _room_editable(plan: ExamPlan) -> None:
-    if clock.now() >= plan.exam_start:
-        raise ServiceError(f"考试计划 {plan.code} 已开考，不能再修改考场")
+def _room_editable(session: Session, plan: ExamPlan) -> None:
+    problem = catalogue.exam_started_problem(session, plan, "添加、修改或删除考场")
+    if problem:
+        raise ServiceError(problem)
 
 
 def create_room(session: Session, *, actor: Actor, data: RoomInput) -> RoomResult:
@@ -897,7 +898,7 @@ def create_room(session: Session, *, actor: Actor, data: RoomInput) -> RoomResul
     school_id = require_school(actor)
     data = _clean_room(data)
     plan, site = _check_room(session, school_id=school_id, data=data, own_id=None)
-    _room_editable(plan)
+    _room_editable(session, plan)
 
     room = Room(**_room_columns(data))
     session.add(room)
@@ -924,7 +925,7 @@ def update_room(
     data = _clean_room(data)
     data.plan_id, data.site_id = room.plan_id, room.site_id
     plan, _site = _check_room(session, school_id=school_id, data=data, own_id=room.id)
-    _room_editable(plan)
+    _room_editable(session, plan)
     highest_seat = session.exec(
         select(func.max(Arrangement.seat_number)).where(Arrangement.room_id == room.id)
     ).one()
@@ -958,7 +959,7 @@ def delete_room(session: Session, *, actor: Actor, room_id: int) -> None:
     """Delete a room that has no seat arrangements yet."""
     require_school(actor)
     room = _own_room(session, actor, room_id)
-    _room_editable(session.get(ExamPlan, room.plan_id))
+    _room_editable(session, session.get(ExamPlan, room.plan_id))
     arranged = session.exec(
         select(Arrangement.id).where(Arrangement.room_id == room.id)
     ).first()
@@ -1191,7 +1192,7 @@ def copy_rooms(
         site_id=site_id,
     )
     target = session.get(ExamPlan, target_plan_id)
-    _room_editable(target)
+    _room_editable(session, target)
     target_levels = catalogue.plan_level_ids(session, target.id) & set(
         site_level_ids(session, site_id)
     )
