@@ -28,6 +28,7 @@ from xcert_app.spreadsheets.reading import (
     read_table,
     text_value,
 )
+from xcert_app.spreadsheets.xlsx_cells import UnreadableCell
 
 ID_CARD = "居民身份证"
 RESIDENCE_PERMIT = "港澳台居民居住证"
@@ -156,6 +157,8 @@ SURNAME_READINGS = {
 _YEAR = re.compile(r"^(\d{4})(?:\.0+|年|级|届|[-/.]\d{1,2}(?:[-/.]\d{1,2})?)?$")
 _CHECK_LAST = set("0123456789X")
 _OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
+# Longer formulas are cut in messages, which must stay readable in a list.
+FORMULA_SHOWN = 40
 
 
 @dataclass(slots=True)
@@ -169,8 +172,13 @@ class CheckedRow:
     notes: list[str] = field(default_factory=list)
     field_errors: dict[str, str] = field(default_factory=dict)
     pinyin_given: bool = True
+    unreadable: dict[str, UnreadableCell] = field(default_factory=dict)
 
     def reject(self, field_name: str, message: str) -> None:
+        # An unreadable cell already has its message; the checks of its value
+        # would only add a misleading "empty" to it.
+        if field_name in self.unreadable:
+            return
         self.errors.append(message)
         self.field_errors.setdefault(field_name, message)
 
@@ -263,12 +271,39 @@ def _choice(value: str, options: Sequence[str], aliases: dict[str, str]) -> str 
     return aliases.get(value)
 
 
+def unreadable_message(where: str, unreadable: UnreadableCell) -> str:
+    """Explain a formula without a cached result or an error value, and the fix."""
+    formula = unreadable.formula or ""
+    if len(formula) > FORMULA_SHOWN:
+        formula = formula[:FORMULA_SHOWN] + "…"
+    # Cells that share a formula with the first cell of a range hold no text.
+    formula_text = f"（={formula}）" if formula else ""
+    if unreadable.error and unreadable.formula is not None:
+        return (
+            f"{where}是公式{formula_text}，计算结果是错误值 {unreadable.error}。"
+            "请在 Excel 中改正公式，或直接填写正确的内容后再导入"
+        )
+    if unreadable.error:
+        return f"{where}是错误值 {unreadable.error}，请填写正确的内容后再导入"
+    return (
+        f"{where}是公式{formula_text}，文件中没有它的计算结果。"
+        "请在 Excel 中打开并保存，或把该列复制后“选择性粘贴-数值”再导入"
+    )
+
+
 def check_row(row: SheetRow, columns: dict[str, int], kind: str) -> CheckedRow:
     """Check and clean one row; every error names the row, the column and what to do."""
     checked = CheckedRow(number=row.number, raw=row.raw)
     values = checked.values
     required = REQUIRED[CandidateKind(kind)]
     headers = HEADERS if kind == CandidateKind.SCHOOL else SOCIAL_HEADERS
+    for name in columns:
+        value = cell(row, columns, name)
+        if isinstance(value, UnreadableCell):
+            checked.reject(
+                name, unreadable_message(_where(row.number, headers[name]), value)
+            )
+            checked.unreadable[name] = value
 
     def text(name: str) -> str:
         return text_value(cell(row, columns, name))
@@ -358,6 +393,35 @@ def read_candidates(data: bytes, kind: str) -> tuple[Table, list[CheckedRow]]:
     checked = [check_row(row, table.columns, kind) for row in table.rows]
     _mark_duplicates(checked)
     return table, checked
+
+
+def unreadable_notes(rows: Iterable[CheckedRow], kind: str) -> list[str]:
+    """Sum up, per column, the rows whose cell is a formula without result or an error.
+
+    A column that is a formula in every row gives one message per row, so the
+    summary states the cause once for a file of thousands of such rows.
+    """
+    headers = HEADERS if kind == CandidateKind.SCHOOL else SOCIAL_HEADERS
+    found: dict[tuple[str, bool], list[int]] = {}
+    for row in rows:
+        for name, unreadable in row.unreadable.items():
+            found.setdefault((name, bool(unreadable.error)), []).append(row.number)
+    notes = []
+    for (name, is_error), numbers in found.items():
+        if len(numbers) < 2:
+            continue
+        if is_error:
+            notes.append(
+                f"「{headers[name]}」列有 {len(numbers)} 行是错误值（第一处在第 "
+                f"{numbers[0]} 行），请改正公式或填写正确的内容后再导入"
+            )
+        else:
+            notes.append(
+                f"「{headers[name]}」列有 {len(numbers)} 行是公式，文件中没有计算结果"
+                f"（第一处在第 {numbers[0]} 行），常见于程序生成或 WPS 导出的文件。"
+                "请在 Excel 中打开并保存，或把该列复制后“选择性粘贴-数值”再导入"
+            )
+    return notes
 
 
 def _mark_duplicates(rows: list[CheckedRow]) -> None:
@@ -521,6 +585,10 @@ def build_error_report(
 def _plain(value: object) -> object:
     if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
         return str(value)
+    if isinstance(value, UnreadableCell):
+        # The 错误原因 column names the formula; the cell is left empty so that
+        # a re-import of the report reads nothing in its place.
+        return None
     return value
 
 
