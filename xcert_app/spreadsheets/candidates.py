@@ -6,6 +6,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -157,6 +158,12 @@ SURNAME_READINGS = {
 _YEAR = re.compile(r"^(\d{4})(?:\.0+|年|级|届|[-/.]\d{1,2}(?:[-/.]\d{1,2})?)?$")
 _CHECK_LAST = set("0123456789X")
 _OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
+# Fields written as text cells in the text format "@" in error reports and exports.
+TEXT_FIELDS = ("id_number", "mobile")
+# Excel's General format shows at most 11 digits; longer numbers in any other
+# column of an error report are written as text too.
+LONG_DIGITS = 12
+LONG_NUMBER = 10 ** (LONG_DIGITS - 1)
 # Longer formulas are cut in messages, which must stay readable in a list.
 FORMULA_SHOWN = 40
 
@@ -451,9 +458,18 @@ def _mark_duplicates(rows: list[CheckedRow]) -> None:
                 first.reject("id_number", message)
 
 
-def _text_cell(worksheet, row: int, column: int, value: object) -> None:
-    """Write a value so spreadsheet programs never evaluate it as a formula."""
+def _text_cell(
+    worksheet, row: int, column: int, value: object, *, as_text: bool = False
+) -> None:
+    """Write a value so spreadsheet programs never evaluate it as a formula.
+
+    ``as_text`` writes the value as a text cell in the text number format
+    ``@``, so digits stay digits, also after someone edits the cell.
+    """
     target = worksheet.cell(row=row, column=column)
+    if as_text and value is not None:
+        value = _as_text(value)
+        target.number_format = "@"
     if isinstance(value, str):
         target.value = value
         target.data_type = "s"
@@ -461,6 +477,38 @@ def _text_cell(worksheet, row: int, column: int, value: object) -> None:
             target.quotePrefix = True
     else:
         target.value = value
+
+
+def _as_text(value: object) -> str:
+    """Return a cell's text; a whole float shows the 15 digits Excel keeps, no more.
+
+    ``str(int(1.10101199003077e17))`` would show binary rounding noise
+    (``...076992``) where Excel shows ``...077000``.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return str(int(Decimal(format(value, ".15g"))))
+    return text_value(value)
+
+
+def _is_long_number(value: object) -> bool:
+    """Tell whether Excel would show a value in scientific notation or round it.
+
+    The General format shows at most 11 digits, and a number keeps only 15.
+    """
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return value.is_integer() and abs(value) >= LONG_NUMBER
+    if isinstance(value, int):
+        return abs(value) >= LONG_NUMBER
+    if isinstance(value, str):
+        return len(value) >= LONG_DIGITS and value.isdigit()
+    return False
+
+
+def _text_columns(table: Table) -> set[int]:
+    """Return the 0-based columns of the ID and mobile numbers in an uploaded file."""
+    return {table.columns[name] for name in TEXT_FIELDS if name in table.columns}
 
 
 def _style_header(worksheet, width: int) -> None:
@@ -565,13 +613,20 @@ def build_error_report(
         _text_cell(sheet, 1, position, value)
     _style_header(sheet, len(header))
     reason_column = len(header)
+    text_columns = _text_columns(table)
+    for position in text_columns:
+        letter = sheet.cell(row=1, column=position + 1).column_letter
+        sheet.column_dimensions[letter].number_format = "@"
+        sheet.column_dimensions[letter].width = 22
     line = 2
     for row in rows:
         errors = errors_of(row)
         if not errors:
             continue
         for position, value in enumerate(row.raw[: len(table.header)], start=1):
-            _text_cell(sheet, line, position, _plain(value))
+            value = _plain(value)
+            as_text = position - 1 in text_columns or _is_long_number(value)
+            _text_cell(sheet, line, position, value, as_text=as_text)
         _text_cell(sheet, line, reason_column, "；".join(errors))
         line += 1
     sheet.column_dimensions[
@@ -603,6 +658,9 @@ def build_export(kind: str, rows: Iterable[dict]) -> bytes:
     for position, value in enumerate(header, start=1):
         _text_cell(sheet, 1, position, value)
     _style_header(sheet, len(header))
+    text_positions = {
+        position for position, name in enumerate(fields, start=1) if name in TEXT_FIELDS
+    }
     line = 2
     for values in rows:
         cells = [values.get(name) for name in fields]
@@ -611,12 +669,18 @@ def build_export(kind: str, rows: Iterable[dict]) -> bytes:
             if value is None:
                 continue
             _text_cell(
-                sheet, line, position, value if isinstance(value, int) else str(value)
+                sheet,
+                line,
+                position,
+                value if isinstance(value, int) else str(value),
+                as_text=position in text_positions,
             )
         line += 1
     for position, name in enumerate(fields, start=1):
         letter = sheet.cell(row=1, column=position).column_letter
         sheet.column_dimensions[letter].width = 22 if name == "id_number" else 14
+        if position in text_positions:
+            sheet.column_dimensions[letter].number_format = "@"
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
