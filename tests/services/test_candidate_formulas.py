@@ -20,7 +20,7 @@ OTHER = "110101200401020015"
 def with_cells(data: bytes, cells: dict[str, str]) -> bytes:
     """Replace cells of the first sheet by hand-written XML, as Excel would save them.
 
-    openpyxl writes a formula without a cached result; Excel and WPS store the
+    openpyxl writes a formula without a cached result; Excel stores the
     result in ``<v>`` beside ``<f>``, and ``t="str"`` marks a text result.
     """
     source = zipfile.ZipFile(io.BytesIO(data))
@@ -200,10 +200,10 @@ def test_whole_formula_column_summarised(session):
     assert report.new == 0
     assert report.notes[:2] == [
         "「姓名」列有 300 行是公式，文件中没有计算结果（第一处在第 2 行），"
-        "常见于程序生成或 WPS 导出的文件。"
+        "常见于由程序生成的文件。"
         "请在 Excel 中打开并保存，或把该列复制后“选择性粘贴-数值”再导入",
         "「证件号码」列有 300 行是公式，文件中没有计算结果（第一处在第 2 行），"
-        "常见于程序生成或 WPS 导出的文件。"
+        "常见于由程序生成的文件。"
         "请在 Excel 中打开并保存，或把该列复制后“选择性粘贴-数值”再导入",
     ]
     first = report.error_rows[0]["reasons"]

@@ -425,7 +425,7 @@ def unreadable_notes(rows: Iterable[CheckedRow], kind: str) -> list[str]:
         else:
             notes.append(
                 f"「{headers[name]}」列有 {len(numbers)} 行是公式，文件中没有计算结果"
-                f"（第一处在第 {numbers[0]} 行），常见于程序生成或 WPS 导出的文件。"
+                f"（第一处在第 {numbers[0]} 行），常见于由程序生成的文件。"
                 "请在 Excel 中打开并保存，或把该列复制后“选择性粘贴-数值”再导入"
             )
     return notes
