@@ -322,6 +322,42 @@ def test_error_report_keeps_rows_and_adds_reason(session):
     assert "数字格式" in rows[1][-1]
 
 
+def test_error_report_writes_numbers_as_text(session):
+    actor = school_admin(session)
+    numeric = row("王一", 110101199003071233, mobile=13800138000, enrolment_year=2023)
+    typed = row("@张三", "110101199003071234")
+    data = xlsx(
+        [[*numeric, 202312345678901], [*typed, "0012345678901"]],
+        header=[*HEADER, "学号"],
+    )
+
+    report = candidates.error_report(session, actor=actor, data=data, kind="school")
+
+    sheet = load_workbook(io.BytesIO(report)).active
+    expected = {
+        # Excel keeps 15 significant digits of a number; the report shows them.
+        "D2": "110101199003071000",
+        "E2": "13800138000",
+        "I2": "202312345678901",
+        "D3": "110101199003071234",
+        "E3": "13800138000",
+        "I3": "0012345678901",
+    }
+    for reference, digits in expected.items():
+        cell = sheet[reference]
+        assert cell.value == digits, reference
+        assert cell.data_type == "s", reference
+        assert cell.number_format == "@", reference
+    assert sheet.column_dimensions["D"].number_format == "@"
+    assert sheet.column_dimensions["E"].number_format == "@"
+    assert sheet["H2"].value == 2023
+    assert sheet["H2"].data_type == "n"
+
+    assert sheet["A3"].value == "@张三"
+    assert sheet["A3"].quotePrefix
+    assert sheet["J1"].value == "错误原因"
+
+
 def test_template_has_text_columns_and_dropdowns(session):
     data = candidates.template("school")
     workbook = load_workbook(io.BytesIO(data))
@@ -365,6 +401,26 @@ def test_export_guards_formulas_and_reimports(session):
     assert cell.quotePrefix
     report = candidates.check_import(session, actor=actor, data=data, kind="school")
     assert report.unchanged == 1
+
+
+def test_export_writes_id_and_mobile_as_text(session):
+    actor = school_admin(session)
+    make_candidate(session, actor, number="110101199003071233", mobile="13800138000")
+    data = candidates.export_candidates(
+        session, actor=actor, query=candidates.GridQuery()
+    )
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet["D1"].value == "证件号码"
+    assert sheet["E1"].value == "手机号码"
+    for reference, digits in {"D2": "110101199003071233", "E2": "13800138000"}.items():
+        cell = sheet[reference]
+        assert cell.value == digits, reference
+        assert cell.data_type == "s", reference
+        assert cell.number_format == "@", reference
+    assert sheet.column_dimensions["D"].number_format == "@"
+    assert sheet.column_dimensions["E"].number_format == "@"
+    assert sheet["H2"].value == 2023
+    assert sheet["H2"].data_type == "n"
 
 
 def test_grid_pages_masks_and_filters(session):

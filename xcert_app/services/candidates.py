@@ -293,7 +293,7 @@ def _insert_candidates(connection: Connection, records: list[dict]) -> None:
     )
 
 
-def _report(table, rows, plan: _Plan) -> ImportReport:
+def _report(table, rows, plan: _Plan, kind: CandidateKind) -> ImportReport:
     refused = [row for row in rows if plan.errors_of(row)]
     report = ImportReport(
         file_format=table.file_format,
@@ -310,7 +310,8 @@ def _report(table, rows, plan: _Plan) -> ImportReport:
         report.error_rows.append(
             {"row": row.number, "reasons": list(plan.errors_of(row))}
         )
-    report.notes = [note for row in rows for note in row.notes]
+    report.notes = sheets.unreadable_notes(rows, kind)
+    report.notes += [note for row in rows for note in row.notes]
     if len(refused) > REPORT_ERROR_ROWS:
         report.notes.append(
             f"另有 {len(refused) - REPORT_ERROR_ROWS} 行有错误，请下载错误报告查看全部"
@@ -355,7 +356,7 @@ def check_import(
     with _collector_paused():
         table, rows = _read(data, kind)
         plan = _plan(session, school_id=school_id, kind=kind, rows=rows)
-    return _report(table, rows, plan)
+    return _report(table, rows, plan, kind)
 
 
 def _write(session: Session, plan: _Plan, progress: ProgressCallback | None) -> None:
@@ -394,7 +395,7 @@ def import_candidates(
         plan = _plan(session, school_id=school_id, kind=kind, rows=rows, write=True)
         _write(session, plan, progress)
 
-    report = _report(table, rows, plan)
+    report = _report(table, rows, plan, kind)
     report.written = True
     audit.record(
         session,

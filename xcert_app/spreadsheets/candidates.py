@@ -6,6 +6,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -28,6 +29,7 @@ from xcert_app.spreadsheets.reading import (
     read_table,
     text_value,
 )
+from xcert_app.spreadsheets.xlsx_cells import UnreadableCell
 
 ID_CARD = "居民身份证"
 RESIDENCE_PERMIT = "港澳台居民居住证"
@@ -156,6 +158,14 @@ SURNAME_READINGS = {
 _YEAR = re.compile(r"^(\d{4})(?:\.0+|年|级|届|[-/.]\d{1,2}(?:[-/.]\d{1,2})?)?$")
 _CHECK_LAST = set("0123456789X")
 _OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
+# Fields written as text cells in the text format "@" in error reports and exports.
+TEXT_FIELDS = ("id_number", "mobile")
+# Excel's General format shows at most 11 digits; longer numbers in any other
+# column of an error report are written as text too.
+LONG_DIGITS = 12
+LONG_NUMBER = 10 ** (LONG_DIGITS - 1)
+# Longer formulas are cut in messages, which must stay readable in a list.
+FORMULA_SHOWN = 40
 
 
 @dataclass(slots=True)
@@ -169,8 +179,13 @@ class CheckedRow:
     notes: list[str] = field(default_factory=list)
     field_errors: dict[str, str] = field(default_factory=dict)
     pinyin_given: bool = True
+    unreadable: dict[str, UnreadableCell] = field(default_factory=dict)
 
     def reject(self, field_name: str, message: str) -> None:
+        # An unreadable cell already has its message; the checks of its value
+        # would only add a misleading "empty" to it.
+        if field_name in self.unreadable:
+            return
         self.errors.append(message)
         self.field_errors.setdefault(field_name, message)
 
@@ -263,12 +278,39 @@ def _choice(value: str, options: Sequence[str], aliases: dict[str, str]) -> str 
     return aliases.get(value)
 
 
+def unreadable_message(where: str, unreadable: UnreadableCell) -> str:
+    """Explain a formula without a cached result or an error value, and the fix."""
+    formula = unreadable.formula or ""
+    if len(formula) > FORMULA_SHOWN:
+        formula = formula[:FORMULA_SHOWN] + "…"
+    # Cells that share a formula with the first cell of a range hold no text.
+    formula_text = f"（={formula}）" if formula else ""
+    if unreadable.error and unreadable.formula is not None:
+        return (
+            f"{where}是公式{formula_text}，计算结果是错误值 {unreadable.error}。"
+            "请在 Excel 中改正公式，或直接填写正确的内容后再导入"
+        )
+    if unreadable.error:
+        return f"{where}是错误值 {unreadable.error}，请填写正确的内容后再导入"
+    return (
+        f"{where}是公式{formula_text}，文件中没有它的计算结果。"
+        "请在 Excel 中打开并保存，或把该列复制后“选择性粘贴-数值”再导入"
+    )
+
+
 def check_row(row: SheetRow, columns: dict[str, int], kind: str) -> CheckedRow:
     """Check and clean one row; every error names the row, the column and what to do."""
     checked = CheckedRow(number=row.number, raw=row.raw)
     values = checked.values
     required = REQUIRED[CandidateKind(kind)]
     headers = HEADERS if kind == CandidateKind.SCHOOL else SOCIAL_HEADERS
+    for name in columns:
+        value = cell(row, columns, name)
+        if isinstance(value, UnreadableCell):
+            checked.reject(
+                name, unreadable_message(_where(row.number, headers[name]), value)
+            )
+            checked.unreadable[name] = value
 
     def text(name: str) -> str:
         return text_value(cell(row, columns, name))
@@ -360,6 +402,35 @@ def read_candidates(data: bytes, kind: str) -> tuple[Table, list[CheckedRow]]:
     return table, checked
 
 
+def unreadable_notes(rows: Iterable[CheckedRow], kind: str) -> list[str]:
+    """Sum up, per column, the rows whose cell is a formula without result or an error.
+
+    A column that is a formula in every row gives one message per row, so the
+    summary states the cause once for a file of thousands of such rows.
+    """
+    headers = HEADERS if kind == CandidateKind.SCHOOL else SOCIAL_HEADERS
+    found: dict[tuple[str, bool], list[int]] = {}
+    for row in rows:
+        for name, unreadable in row.unreadable.items():
+            found.setdefault((name, bool(unreadable.error)), []).append(row.number)
+    notes = []
+    for (name, is_error), numbers in found.items():
+        if len(numbers) < 2:
+            continue
+        if is_error:
+            notes.append(
+                f"「{headers[name]}」列有 {len(numbers)} 行是错误值（第一处在第 "
+                f"{numbers[0]} 行），请改正公式或填写正确的内容后再导入"
+            )
+        else:
+            notes.append(
+                f"「{headers[name]}」列有 {len(numbers)} 行是公式，文件中没有计算结果"
+                f"（第一处在第 {numbers[0]} 行），常见于由程序生成的文件。"
+                "请在 Excel 中打开并保存，或把该列复制后“选择性粘贴-数值”再导入"
+            )
+    return notes
+
+
 def _mark_duplicates(rows: list[CheckedRow]) -> None:
     first_by_number: dict[str, CheckedRow] = {}
     for row in rows:
@@ -387,9 +458,18 @@ def _mark_duplicates(rows: list[CheckedRow]) -> None:
                 first.reject("id_number", message)
 
 
-def _text_cell(worksheet, row: int, column: int, value: object) -> None:
-    """Write a value so spreadsheet programs never evaluate it as a formula."""
+def _text_cell(
+    worksheet, row: int, column: int, value: object, *, as_text: bool = False
+) -> None:
+    """Write a value so spreadsheet programs never evaluate it as a formula.
+
+    ``as_text`` writes the value as a text cell in the text number format
+    ``@``, so digits stay digits, also after someone edits the cell.
+    """
     target = worksheet.cell(row=row, column=column)
+    if as_text and value is not None:
+        value = _as_text(value)
+        target.number_format = "@"
     if isinstance(value, str):
         target.value = value
         target.data_type = "s"
@@ -397,6 +477,38 @@ def _text_cell(worksheet, row: int, column: int, value: object) -> None:
             target.quotePrefix = True
     else:
         target.value = value
+
+
+def _as_text(value: object) -> str:
+    """Return a cell's text; a whole float shows the 15 digits Excel keeps, no more.
+
+    ``str(int(1.10101199003077e17))`` would show binary rounding noise
+    (``...076992``) where Excel shows ``...077000``.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return str(int(Decimal(format(value, ".15g"))))
+    return text_value(value)
+
+
+def _is_long_number(value: object) -> bool:
+    """Tell whether Excel would show a value in scientific notation or round it.
+
+    The General format shows at most 11 digits, and a number keeps only 15.
+    """
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return value.is_integer() and abs(value) >= LONG_NUMBER
+    if isinstance(value, int):
+        return abs(value) >= LONG_NUMBER
+    if isinstance(value, str):
+        return len(value) >= LONG_DIGITS and value.isdigit()
+    return False
+
+
+def _text_columns(table: Table) -> set[int]:
+    """Return the 0-based columns of the ID and mobile numbers in an uploaded file."""
+    return {table.columns[name] for name in TEXT_FIELDS if name in table.columns}
 
 
 def _style_header(worksheet, width: int) -> None:
@@ -501,13 +613,20 @@ def build_error_report(
         _text_cell(sheet, 1, position, value)
     _style_header(sheet, len(header))
     reason_column = len(header)
+    text_columns = _text_columns(table)
+    for position in text_columns:
+        letter = sheet.cell(row=1, column=position + 1).column_letter
+        sheet.column_dimensions[letter].number_format = "@"
+        sheet.column_dimensions[letter].width = 22
     line = 2
     for row in rows:
         errors = errors_of(row)
         if not errors:
             continue
         for position, value in enumerate(row.raw[: len(table.header)], start=1):
-            _text_cell(sheet, line, position, _plain(value))
+            value = _plain(value)
+            as_text = position - 1 in text_columns or _is_long_number(value)
+            _text_cell(sheet, line, position, value, as_text=as_text)
         _text_cell(sheet, line, reason_column, "；".join(errors))
         line += 1
     sheet.column_dimensions[
@@ -521,6 +640,10 @@ def build_error_report(
 def _plain(value: object) -> object:
     if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
         return str(value)
+    if isinstance(value, UnreadableCell):
+        # The 错误原因 column names the formula; the cell is left empty so that
+        # a re-import of the report reads nothing in its place.
+        return None
     return value
 
 
@@ -535,6 +658,9 @@ def build_export(kind: str, rows: Iterable[dict]) -> bytes:
     for position, value in enumerate(header, start=1):
         _text_cell(sheet, 1, position, value)
     _style_header(sheet, len(header))
+    text_positions = {
+        position for position, name in enumerate(fields, start=1) if name in TEXT_FIELDS
+    }
     line = 2
     for values in rows:
         cells = [values.get(name) for name in fields]
@@ -543,12 +669,18 @@ def build_export(kind: str, rows: Iterable[dict]) -> bytes:
             if value is None:
                 continue
             _text_cell(
-                sheet, line, position, value if isinstance(value, int) else str(value)
+                sheet,
+                line,
+                position,
+                value if isinstance(value, int) else str(value),
+                as_text=position in text_positions,
             )
         line += 1
     for position, name in enumerate(fields, start=1):
         letter = sheet.cell(row=1, column=position).column_letter
         sheet.column_dimensions[letter].width = 22 if name == "id_number" else 14
+        if position in text_positions:
+            sheet.column_dimensions[letter].number_format = "@"
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()

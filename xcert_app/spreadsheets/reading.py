@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import python_calamine
 
 from xcert_app.services.errors import ServiceError
+from xcert_app.spreadsheets.xlsx_cells import UnreadableCell, unreadable_cells
 
 XLSX = "xlsx"
 XLS = "xls"
@@ -117,7 +118,11 @@ def decode_text(data: bytes) -> str:
 
 
 def read_sheets(data: bytes) -> tuple[str, list[tuple[str, list[list]]]]:
-    """Return the format and every sheet as ``(name, rows)``; row 0 is sheet row 1."""
+    """Return the format and every sheet as ``(name, rows)``; row 0 is sheet row 1.
+
+    In an .xlsx file, a formula without a cached result and an error value are
+    returned as ``UnreadableCell`` where calamine gives an empty string.
+    """
     file_format = detect_format(data)
     if file_format == CSV:
         text = decode_text(data)
@@ -144,7 +149,27 @@ def read_sheets(data: bytes) -> tuple[str, list[tuple[str, list[list]]]]:
             f"文件看起来是 {kind} 格式，但内容已损坏或受密码保护，无法读取。"
             "请用 Excel 打开确认无误、取消密码后另存为 .xlsx 再导入"
         ) from error
+    # NOTE: an .xls file stores a result in every formula record, and calamine
+    # returns it. A script that stored a placeholder there instead of the real
+    # result is not detected, and error values in .xls are not distinguished
+    # from empty cells.
+    if file_format == XLSX:
+        found = unreadable_cells(data)
+        for name, rows in sheets:
+            _mark_unreadable(rows, found.get(name, {}))
     return file_format, sheets
+
+
+def _mark_unreadable(
+    rows: list[list], cells: dict[tuple[int, int], UnreadableCell]
+) -> None:
+    for (row_index, column_index), unreadable in cells.items():
+        while len(rows) <= row_index:
+            rows.append([])
+        row = rows[row_index]
+        if len(row) <= column_index:
+            row.extend([""] * (column_index + 1 - len(row)))
+        row[column_index] = unreadable
 
 
 def find_header(
@@ -203,7 +228,8 @@ def read_table(
             sheet_name=sheet_name,
             header_row=header_index + 1,
             header=[
-                str(cell) if cell is not None else "" for cell in rows[header_index]
+                "" if cell is None or isinstance(cell, UnreadableCell) else str(cell)
+                for cell in rows[header_index]
             ],
             columns=columns,
             rows=data_rows,
@@ -229,10 +255,14 @@ def read_table(
 
 
 def text_value(value: object) -> str:
-    """Return a cell as clean text; whole floats lose their ``.0``."""
+    """Return a cell as clean text; whole floats lose their ``.0``.
+
+    An ``UnreadableCell`` gives "", as calamine reads it: callers that can name
+    the cause check for it first.
+    """
     if type(value) is str:
         return clean_text(value)
-    if value is None:
+    if value is None or isinstance(value, UnreadableCell):
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
