@@ -108,6 +108,15 @@ def test_required_fields_are_reported(session, pilot):
     }
 
 
+def test_missing_certificate_reported_with_organisation(session, pilot):
+    cat, school, actor = pilot
+    data = site_input(cat, school, org_id=None, certificate_level_ids=[])
+    with pytest.raises(ValidationError) as caught:
+        sites.declare_site(session, actor=actor, data=data)
+    assert caught.value.errors["org_id"] == "请选择申报对象（培训评价组织）"
+    assert caught.value.errors["certificates"] == "请至少添加一个申请考试的证书"
+
+
 def test_empty_contact_fields_named(session, pilot):
     cat, school, actor = pilot
     data = site_input(cat, school, contact_mobile="", contact_email="")

@@ -225,9 +225,10 @@ def _check_site(session: Session, *, school_id: int, data: SiteInput) -> None:
     organisation = session.get(Organisation, data.org_id) if data.org_id else None
     if organisation is None or organisation.kind != OrgKind.ASSESSMENT_ORG:
         errors["org_id"] = "请选择申报对象（培训评价组织）"
-    elif not data.certificate_level_ids:
+        organisation = None
+    if not data.certificate_level_ids:
         errors["certificates"] = "请至少添加一个申请考试的证书"
-    else:
+    elif organisation is not None:
         problem = _certificates_problem(session, school_id, organisation, data)
         if problem:
             errors["certificates"] = problem
