@@ -20,7 +20,7 @@ from xcert_app.models.accounts import ROLE_LABELS, Role
 from xcert_app.models.orgs import Organisation
 from xcert_app.services import accounts, downloads, notifications
 from xcert_app.services.actor import Actor
-from xcert_app.services.errors import AccessDenied, ServiceError
+from xcert_app.services.errors import AccessDenied, AlreadyDone, ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -123,8 +123,15 @@ class SessionState(rx.State):
         return rx.redirect(routes.LOGIN)
 
 
+def service_error_toast(error: ServiceError) -> rx.event.EventSpec:
+    """Return the toast for ``error``: information for ``AlreadyDone``, else an error."""
+    if isinstance(error, AlreadyDone):
+        return rx.toast.info(error.message)
+    return rx.toast.error(error.message)
+
+
 def shows_service_errors(handler: Callable) -> Callable:
-    """Turn a ``ServiceError`` raised by an event handler into an error toast.
+    """Turn a ``ServiceError`` raised by an event handler into a toast.
 
     Any other exception propagates, so a bug is never shown as a rule message.
     """
@@ -135,7 +142,7 @@ def shows_service_errors(handler: Callable) -> Callable:
             try:
                 return await handler(self, *args, **kwargs)
             except ServiceError as error:
-                return rx.toast.error(error.message)
+                return service_error_toast(error)
 
         return async_wrapper
 
@@ -144,7 +151,7 @@ def shows_service_errors(handler: Callable) -> Callable:
         try:
             return handler(self, *args, **kwargs)
         except ServiceError as error:
-            return rx.toast.error(error.message)
+            return service_error_toast(error)
 
     return wrapper
 

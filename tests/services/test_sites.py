@@ -23,6 +23,7 @@ from xcert_app.models.sites import Room, SiteLoan, SiteStatus
 from xcert_app.services import notifications, sites
 from xcert_app.services.errors import (
     AccessDenied,
+    AlreadyDone,
     Conflict,
     NotFound,
     ServiceError,
@@ -218,6 +219,17 @@ def test_stale_review_conflicts(session, pilot):
         sites.reject_site(
             session, actor=cat.org_actor, site_id=site.id, version=1, reason="晚了"
         )
+
+
+def test_second_approve_changes_nothing(session, pilot):
+    cat, school, actor = pilot
+    site = sites.declare_site(session, actor=actor, data=site_input(cat, school))
+    sites.approve_site(session, actor=cat.org_actor, site_id=site.id, version=1)
+    with pytest.raises(AlreadyDone) as caught:
+        sites.approve_site(session, actor=cat.org_actor, site_id=site.id, version=1)
+    assert caught.value.message == f"考核站点“{site.name}”已审核通过，无需重复操作"
+    assert site.version == 2
+    assert len(notifications.list_for(session, actor=actor)) == 1
 
 
 def test_other_org_cannot_review(session, pilot):

@@ -503,6 +503,9 @@ class OrgPaymentsState(SessionState):
     @rx.event
     @shows_service_errors
     def reject(self):
+        if not self.rejecting_id:
+            # A second click queued behind the first, which closed the dialog.
+            return
         try:
             with session_scope() as session:
                 actor = self.require_actor(session)

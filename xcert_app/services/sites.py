@@ -52,6 +52,7 @@ from xcert_app.services.actor import (
     require_school,
 )
 from xcert_app.services.errors import (
+    AlreadyDone,
     Conflict,
     NotFound,
     ServiceError,
@@ -454,6 +455,10 @@ def _decide(
     if site is None:
         raise NotFound(f"考核站点（编号 {site_id}）不存在")
     require_same_org(actor, site.org_id)
+    if site.status == status:
+        raise AlreadyDone(
+            f"考核站点“{site.name}”已{SITE_STATUS_LABELS[status]}，无需重复操作"
+        )
     if site.status != SiteStatus.PENDING:
         raise Conflict(
             f"考核站点“{site.name}”当前为{SITE_STATUS_LABELS[SiteStatus(site.status)]}，"
