@@ -21,6 +21,7 @@ from xcert_app.models.orgs import Organisation
 from xcert_app.services import accounts, downloads, notifications
 from xcert_app.services.actor import Actor
 from xcert_app.services.errors import AccessDenied, AlreadyDone, ServiceError
+from xcert_app.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,13 @@ def nav_items_for(role: str) -> list[dict[str, str]]:
 class SessionState(rx.State):
     """The signed-in account as the browser sees it; the token lives in a cookie."""
 
+    # The server decides when a login ends. The cookie is kept a week longer,
+    # so a page can tell an ended login from a first visit.
     auth_token: str = rx.Cookie(
-        "", name="xcert_token", same_site="strict", max_age=12 * 3600
+        "",
+        name="xcert_token",
+        same_site="strict",
+        max_age=(settings.session_hours + 7 * 24) * 3600,
     )
     display_name: str = ""
     username: str = ""
@@ -84,10 +90,14 @@ class SessionState(rx.State):
         with session_scope() as session:
             actor = self.current_actor(session)
             if actor is None:
+                # A token that no longer resolves belongs to an expired, revoked
+                # or disabled login, which the login page then reports.
+                expired = bool(self.auth_token)
+                self.auth_token = ""
                 self.access = "checking"
                 if allowed_roles == Role.CANDIDATE.value:
-                    return rx.redirect(routes.STUDENT_LOGIN)
-                return rx.redirect(routes.login_with_next(path))
+                    return rx.redirect(routes.student_login(expired=expired))
+                return rx.redirect(routes.login_with_next(path, expired=expired))
             self._remember(session, actor)
             if (
                 accounts.must_change_password(session, actor)
@@ -154,6 +164,15 @@ def shows_service_errors(handler: Callable) -> Callable:
             return service_error_toast(error)
 
     return wrapper
+
+
+LOGIN_EXPIRED_MESSAGE = "登录已过期或已失效，请重新登录"
+
+
+def login_expired_notice(state: rx.State) -> str:
+    """Return the notice for a login page opened because the last login ended, or ""."""
+    query = state.router.url.query_parameters
+    return LOGIN_EXPIRED_MESSAGE if query.get(routes.EXPIRED_PARAMETER) else ""
 
 
 ALL_SIGNED_IN = ",".join(role.value for role in Role)
