@@ -22,7 +22,7 @@ EXPIRED_PARAMETER = "expired"
 def login_with_next(path: str, *, expired: bool = False) -> str:
     """Return the login URL that comes back to ``path`` afterwards.
 
-    With ``expired``, the login page says that the last login has ended.
+    With ``expired``, the login page shows that the last login has ended.
     """
     flag = f"{EXPIRED_PARAMETER}=1" if expired else ""
     if not path or path == LOGIN:

@@ -109,7 +109,7 @@ def test_plan_site_review_rooms_and_copy(login, page: Page, app_url, new_context
     expect(page.locator("#review-table")).not_to_contain_text(
         "首都师范大学物流管理考核站点"
     )
-    # The second click of the double click is told apart, not reported as a failure.
+    # The second click of the double click gets information, not an error.
     expect(page.locator("[data-sonner-toast][data-type=info]")).to_contain_text(
         "已审核通过，无需重复操作"
     )

@@ -274,7 +274,7 @@ class CandidatesState(SessionState):
         """Keep the uploaded sheet in storage and start its check (step 1 of 2)."""
         self._clear_import()
         if not files:
-            # The browser refused the file and its toast already says why.
+            # The browser rejected the file, and its toast already explains why.
             return
         upload = files[0]
         data = await upload.read()
@@ -386,7 +386,7 @@ class CandidatesState(SessionState):
         self.photo_refused = []
         self.photo_unmatched = []
         if not files:
-            # The browser refused the file and its toast already says why.
+            # The browser rejected the file, and its toast already explains why.
             return
         data = await files[0].read()
         if len(data) > photos.MAX_ARCHIVE_BYTES:
@@ -549,7 +549,7 @@ class CandidatesState(SessionState):
     @shows_service_errors
     async def upload_single_photo(self, files: list[rx.UploadFile]):
         if not files:
-            # The browser refused the file and its toast already says why.
+            # The browser rejected the file, and its toast already explains why.
             return
         if not self.editing_id:
             return rx.toast.error("请先点击考生的“修改”，再上传照片")

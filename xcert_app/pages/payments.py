@@ -246,7 +246,7 @@ class SchoolPaymentsState(SessionState):
     @shows_service_errors
     async def handle_upload(self, files: list[rx.UploadFile]):
         if not files:
-            # The browser refused the file and its toast already says why.
+            # The browser rejected the file, and its toast already explains why.
             return
         if not self.plan_id:
             raise ServiceError("请先选择考试计划")

@@ -163,7 +163,7 @@ class PeopleState(SessionState):
     @shows_service_errors
     async def import_roster(self, files: list[rx.UploadFile]):
         if not files:
-            # The browser refused the file and its toast already says why.
+            # The browser rejected the file, and its toast already explains why.
             return
         upload = files[0]
         data = await upload.read()

@@ -35,7 +35,7 @@ MAX_REQUESTS = 10
 WINDOW = timedelta(minutes=1)
 # Candidate imports accept these numbers for passports and travel permits.
 ID_DOCUMENT_PATTERN = re.compile(r"^[A-Z0-9]{5,20}$")
-# 15 to 18 characters of digits, the last one possibly X: a resident ID, perhaps mistyped.
+# Numbers of 15 to 18 digits, the last of which may be X, are resident IDs, perhaps mistyped.
 RESIDENT_ID_PATTERN = re.compile(r"^\d{14,17}[\dX]$")
 
 
