@@ -15,11 +15,19 @@ NOTIFICATIONS = "/notifications"
 EXAM_SCHEDULE = "/exam/schedule"
 
 
-def login_with_next(path: str) -> str:
-    """Return the login URL that comes back to ``path`` afterwards."""
+# The query parameter by which a login page learns that the last login ended.
+EXPIRED_PARAMETER = "expired"
+
+
+def login_with_next(path: str, *, expired: bool = False) -> str:
+    """Return the login URL that comes back to ``path`` afterwards.
+
+    With ``expired``, the login page shows that the last login has ended.
+    """
+    flag = f"{EXPIRED_PARAMETER}=1" if expired else ""
     if not path or path == LOGIN:
-        return LOGIN
-    return f"{LOGIN}?next={path}"
+        return f"{LOGIN}?{flag}" if flag else LOGIN
+    return f"{LOGIN}?next={path}&{flag}" if flag else f"{LOGIN}?next={path}"
 
 
 def with_query(path: str, **params: str) -> str:
@@ -67,3 +75,8 @@ SIGNING = "/issuance/signing"
 VERIFY = "/verify"
 STUDENT_LOGIN = "/student/login"
 STUDENT_SPACE = "/student"
+
+
+def student_login(*, expired: bool = False) -> str:
+    """Return the student login URL, saying that the last login ended when ``expired``."""
+    return f"{STUDENT_LOGIN}?{EXPIRED_PARAMETER}=1" if expired else STUDENT_LOGIN

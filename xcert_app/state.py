@@ -20,7 +20,8 @@ from xcert_app.models.accounts import ROLE_LABELS, Role
 from xcert_app.models.orgs import Organisation
 from xcert_app.services import accounts, downloads, notifications
 from xcert_app.services.actor import Actor
-from xcert_app.services.errors import AccessDenied, ServiceError
+from xcert_app.services.errors import AccessDenied, AlreadyDone, ServiceError
+from xcert_app.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,13 @@ def nav_items_for(role: str) -> list[dict[str, str]]:
 class SessionState(rx.State):
     """The signed-in account as the browser sees it; the token lives in a cookie."""
 
+    # The server decides when a login ends. The cookie is kept a week longer,
+    # so a page can tell an ended login from a first visit.
     auth_token: str = rx.Cookie(
-        "", name="xcert_token", same_site="strict", max_age=12 * 3600
+        "",
+        name="xcert_token",
+        same_site="strict",
+        max_age=(settings.session_hours + 7 * 24) * 3600,
     )
     display_name: str = ""
     username: str = ""
@@ -84,10 +90,14 @@ class SessionState(rx.State):
         with session_scope() as session:
             actor = self.current_actor(session)
             if actor is None:
+                # A token that no longer resolves belongs to an expired, revoked
+                # or disabled login, which the login page then reports.
+                expired = bool(self.auth_token)
+                self.auth_token = ""
                 self.access = "checking"
                 if allowed_roles == Role.CANDIDATE.value:
-                    return rx.redirect(routes.STUDENT_LOGIN)
-                return rx.redirect(routes.login_with_next(path))
+                    return rx.redirect(routes.student_login(expired=expired))
+                return rx.redirect(routes.login_with_next(path, expired=expired))
             self._remember(session, actor)
             if (
                 accounts.must_change_password(session, actor)
@@ -123,8 +133,15 @@ class SessionState(rx.State):
         return rx.redirect(routes.LOGIN)
 
 
+def service_error_toast(error: ServiceError) -> rx.event.EventSpec:
+    """Return the toast for ``error``: information for ``AlreadyDone``, else an error."""
+    if isinstance(error, AlreadyDone):
+        return rx.toast.info(error.message)
+    return rx.toast.error(error.message)
+
+
 def shows_service_errors(handler: Callable) -> Callable:
-    """Turn a ``ServiceError`` raised by an event handler into an error toast.
+    """Turn a ``ServiceError`` raised by an event handler into a toast.
 
     Any other exception propagates, so a bug is never shown as a rule message.
     """
@@ -135,7 +152,7 @@ def shows_service_errors(handler: Callable) -> Callable:
             try:
                 return await handler(self, *args, **kwargs)
             except ServiceError as error:
-                return rx.toast.error(error.message)
+                return service_error_toast(error)
 
         return async_wrapper
 
@@ -144,9 +161,18 @@ def shows_service_errors(handler: Callable) -> Callable:
         try:
             return handler(self, *args, **kwargs)
         except ServiceError as error:
-            return rx.toast.error(error.message)
+            return service_error_toast(error)
 
     return wrapper
+
+
+LOGIN_EXPIRED_MESSAGE = "登录已过期或已失效，请重新登录"
+
+
+def login_expired_notice(state: rx.State) -> str:
+    """Return the notice for a login page opened because the last login ended, or ""."""
+    query = state.router.url.query_parameters
+    return LOGIN_EXPIRED_MESSAGE if query.get(routes.EXPIRED_PARAMETER) else ""
 
 
 ALL_SIGNED_IN = ",".join(role.value for role in Role)

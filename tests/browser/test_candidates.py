@@ -132,7 +132,7 @@ def test_import_fix_photos_confirm_export(
     assert FIXED[1] in numbers
 
 
-def test_correct_inline_then_confirmed(login, page: Page, app_url, demo_db):
+def test_correct_inline_then_confirmed(login, page: Page, app_url, demo_db, tmp_path):
     from sqlmodel import select
 
     from xcert_app.models.candidates import Candidate
@@ -148,6 +148,17 @@ def test_correct_inline_then_confirmed(login, page: Page, app_url, demo_db):
     row = page.locator(f"#candidate-{person.id}")
     expect(row).to_contain_text("待人工确认")
     row.get_by_role("button", name="修改").click()
+    note = tmp_path / "note.txt"
+    note.write_text("不是照片")
+    _upload(page, "single-photo-upload", note)
+    toast = page.locator("[data-sonner-toast]")
+    expect(toast.first).to_contain_text("note.txt：文件类型或大小不符合要求")
+    # A second toast would follow within the round trip of the upload event.
+    page.wait_for_timeout(1500)
+    expect(toast).to_have_count(1)
+    expect(toast).not_to_contain_text("./")
+    expect(toast).to_contain_text("HEIC 等格式请先转换为 jpg")
+    screenshot(page, "candidates-photo-wrong-file")
     page.fill("#edit-mobile", "123")
     page.click("#save-edit")
     expect(page.locator("#edit-mobile-error")).to_contain_text("手机号码")

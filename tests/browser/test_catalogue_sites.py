@@ -75,6 +75,14 @@ def test_plan_site_review_rooms_and_copy(login, page: Page, app_url, new_context
     expect(school.locator("#home-greeting")).to_be_visible()
     school.goto(f"{app_url}/exam/sites")
     school.click("#new-site")
+    school.click("#save-site")
+    expect(school.locator("#org_id-error")).to_have_text(
+        "请选择申报对象（培训评价组织）"
+    )
+    expect(school.locator("#certificates-error")).to_have_text(
+        "请至少添加一个申请考试的证书"
+    )
+    screenshot(school, "catalogue-site-form-empty")
     school.select_option(
         "#site-org", _option_value(school, "site-org", "北京中物联物流采购培训中心")
     )
@@ -97,10 +105,16 @@ def test_plan_site_review_rooms_and_copy(login, page: Page, app_url, new_context
         "#review-table tr", has_text="首都师范大学物流管理考核站点"
     )
     expect(review_row).to_contain_text("物流管理职业技能等级证书(初级)")
-    review_row.get_by_role("button", name="通过", exact=True).click()
+    review_row.get_by_role("button", name="通过", exact=True).dblclick()
     expect(page.locator("#review-table")).not_to_contain_text(
         "首都师范大学物流管理考核站点"
     )
+    # The second click of the double click gets information, not an error.
+    expect(page.locator("[data-sonner-toast][data-type=info]")).to_contain_text(
+        "已审核通过，无需重复操作"
+    )
+    expect(page.locator("[data-sonner-toast][data-type=error]")).to_have_count(0)
+    screenshot(page, "catalogue-site-approved-twice")
 
     school.goto(f"{app_url}/exam/rooms")
     school.select_option("#room-plan", _option_value(school, "room-plan", code))

@@ -51,6 +51,13 @@ def _choose(page: Page, trigger: str, option: str) -> None:
 def _register(page: Page, app_url: str, engine) -> tuple[str, str]:
     page.goto(f"{app_url}/register")
     expect(page.locator("#captcha-image")).to_be_visible()
+    page.click("#register")
+    expect(page.locator("#captcha-error")).to_have_text(
+        "请输入图形验证码，再点击“获取验证码”接收短信验证码"
+    )
+    expect(page.locator("#province-error")).to_contain_text("请先选择")
+    expect(page.locator("#sms_code-error")).to_contain_text("6 位数字")
+    screenshot(page, "declarations-register-empty")
     page.click("#send-code")
     expect(page.locator("#province-error")).to_contain_text("请先选择")
     expect(page.locator("#mobile-error")).to_contain_text("11 位")

@@ -41,6 +41,30 @@ def test_student_space_sends_to_student_login(page: Page, app_url):
     expect(page).to_have_url(f"{app_url}/student/login")
     page.goto(f"{app_url}/candidates")
     expect(page).to_have_url(f"{app_url}/login?next=/candidates")
+    expect(page.locator("#login-submit")).to_be_visible()
+    expect(page.locator("#login-expired")).to_have_count(0)
+
+
+def test_expired_login_is_named_on_login_page(login, page: Page, app_url, demo_db):
+    from sqlmodel import select
+
+    from xcert_app.models.accounts import AuthSession
+
+    login("cnu_admin")
+    for auth_session in demo_db.exec(select(AuthSession)).all():
+        auth_session.expires_at = auth_session.created_at
+        demo_db.add(auth_session)
+    demo_db.commit()
+    page.goto(f"{app_url}/candidates")
+    expect(page).to_have_url(f"{app_url}/login?next=/candidates&expired=1")
+    expect(page.locator("#login-expired")).to_have_text(
+        "登录已过期或已失效，请重新登录"
+    )
+    screenshot(page, "login-expired")
+    page.goto(f"{app_url}/")
+    expect(page).to_have_url(f"{app_url}/login?next=/")
+    expect(page.locator("#login-submit")).to_be_visible()
+    expect(page.locator("#login-expired")).to_have_count(0)
 
 
 def test_wrong_password_shows_message(page: Page, app_url):

@@ -33,7 +33,7 @@ def test_principal_creates_then_disables_business_admin(
     expect(page.locator("#member-table")).to_contain_text("已停用")
 
     admin.goto(f"{app_url}/")
-    expect(admin).to_have_url(f"{app_url}/login?next=/")
+    expect(admin).to_have_url(f"{app_url}/login?next=/&expired=1")
     admin.fill("#username", "cnu_teacher")
     admin.fill("#password", "Teacher2026x")
     admin.click("#login-submit")

@@ -20,6 +20,7 @@ from xcert_app.models.candidates import Candidate, CandidateKind, VerificationSt
 from xcert_app.services import candidates, photos
 from xcert_app.services.errors import (
     AccessDenied,
+    AlreadyDone,
     Conflict,
     NotFound,
     ServiceError,
@@ -548,7 +549,15 @@ def test_confirm_inline(session):
     session.refresh(person)
     assert person.verification_status == VerificationStatus.CONFIRMED
     assert person.confirmed_by_id == actor.account_id
-    with pytest.raises(Conflict):
+    with pytest.raises(AlreadyDone) as caught:
+        candidates.confirm_candidate(session, actor=actor, candidate_id=person.id)
+    assert caught.value.message == f"考生 {person.name} 已人工确认通过，无需重复确认"
+
+
+def test_verified_candidate_needs_no_confirmation(session):
+    actor = school_admin(session)
+    person = make_candidate(session, actor, status="verified")
+    with pytest.raises(Conflict, match="认证通过"):
         candidates.confirm_candidate(session, actor=actor, candidate_id=person.id)
 
 

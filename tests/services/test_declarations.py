@@ -25,6 +25,7 @@ from xcert_app.models.system import AuditEntry, SmsMessage
 from xcert_app.services import declarations, storage
 from xcert_app.services.errors import (
     AccessDenied,
+    AlreadyDone,
     Conflict,
     NotFound,
     ServiceError,
@@ -470,6 +471,36 @@ def test_city_then_province_approval_with_count(session):
         ("city", True),
         ("province", True),
     ]
+
+
+def test_second_approval_click_changes_nothing(session):
+    world = make_province(session)
+    plan = make_plan(session, world)
+    declaration = _submitted(session, world, plan)
+    clicked = declaration.version
+    declarations.approve_declaration(
+        session, actor=world.city, declaration_id=declaration.id, version=clicked
+    )
+    with pytest.raises(AlreadyDone) as caught:
+        declarations.approve_declaration(
+            session, actor=world.city, declaration_id=declaration.id, version=clicked
+        )
+    assert caught.value.message == "该申报已是「待审核（省级）」，无需重复操作"
+    assert declaration.version == clicked + 1
+    assert len(session.exec(select(DeclarationReview)).all()) == 1
+
+
+def test_second_submit_click_changes_nothing(session):
+    world = make_province(session)
+    plan = make_plan(session, world)
+    draft = _draft(session, world, plan)
+    submit = dict(
+        actor=world.school_head, declaration_id=draft.id, version=draft.version
+    )
+    declarations.submit_declaration(session, **submit)
+    with pytest.raises(AlreadyDone) as caught:
+        declarations.submit_declaration(session, **submit)
+    assert caught.value.message == "该申报已是「待审核（地市）」，无需重复操作"
 
 
 def test_province_cannot_skip_city_review(session):

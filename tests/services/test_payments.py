@@ -20,8 +20,15 @@ from xcert_app.models.registrations import (
     Registration,
     RegistrationStatus,
 )
+from xcert_app.models.system import AuditEntry
 from xcert_app.services import notifications, payments, registrations
-from xcert_app.services.errors import Conflict, NotFound, ServiceError, ValidationError
+from xcert_app.services.errors import (
+    AlreadyDone,
+    Conflict,
+    NotFound,
+    ServiceError,
+    ValidationError,
+)
 from xcert_app.services.registrations import Rule
 from xcert_app.spreadsheets.registrations import ImportKind
 
@@ -227,6 +234,43 @@ def test_confirm_with_stale_version_is_conflict(session):
         payments.reject_order(
             session, actor=year.org_actor, order_id=order.id, version=stale, reason="x"
         )
+
+
+def test_second_confirm_changes_nothing(session):
+    year = _registered_year(session)
+    order, _ = _order(
+        session, year, by_subject([(year.candidates[0], _junior_codes(year)[0])])
+    )
+    clicked = order.version
+    payments.confirm_order(
+        session, actor=year.org_actor, order_id=order.id, version=clicked
+    )
+    with pytest.raises(AlreadyDone) as caught:
+        payments.confirm_order(
+            session, actor=year.org_actor, order_id=order.id, version=clicked
+        )
+    assert caught.value.message == f"缴费申请单 {order.number} 已确认缴费，无需重复操作"
+    assert session.get(PaymentOrder, order.id).version == clicked + 1
+    confirmations = session.exec(
+        select(AuditEntry).where(AuditEntry.action == "payment_order.confirm")
+    ).all()
+    assert len(confirmations) == 1
+
+
+def test_second_reject_changes_nothing(session):
+    year = _registered_year(session)
+    order, _ = _order(
+        session, year, by_subject([(year.candidates[0], _junior_codes(year)[0])])
+    )
+    clicked = order.version
+    reject = dict(
+        actor=year.org_actor, order_id=order.id, version=clicked, reason="金额不符"
+    )
+    payments.reject_order(session, **reject)
+    with pytest.raises(AlreadyDone) as caught:
+        payments.reject_order(session, **reject)
+    assert caught.value.message == f"缴费申请单 {order.number} 已退回，无需重复操作"
+    assert session.get(PaymentOrder, order.id).version == clicked + 1
 
 
 def test_stale_version_on_pending_order_is_conflict(session):

@@ -193,3 +193,31 @@ def test_number_format_messages(typed, message):
 def test_issued_number_has_valid_format(session, issued):
     record, _candidate = issued
     assert verification_public.number_problem(record.certificate_number) == ""
+
+
+def test_form_reports_both_bad_fields():
+    errors = verification_public.form_errors("15600031012", "110101199003071234")
+    assert errors == {
+        "number": "证书编号应为 22 位数字，当前为 11 位，请核对",
+        "id_number": "证件号码校验位（末位）与前 17 位不符",
+    }
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "请输入持证人的证件号码"),
+        ("11010119900307123", "证件号码应为 18 位，当前为 17 位"),
+        ("110101-1990", "证件号码只能由 5 到 20 位字母和数字组成，请核对"),
+        ("110101199003071233", ""),
+        ("11010119900307123x", "证件号码校验位（末位）与前 17 位不符"),
+        ("E12345678", ""),
+    ],
+)
+def test_form_id_number_messages(typed, message):
+    errors = verification_public.form_errors("1560003101260000000001", typed)
+    assert errors.get("id_number", "") == message
+
+
+def test_form_without_errors_is_empty():
+    assert verification_public.form_errors(" 1560003101260000000001 ", "e1234567") == {}

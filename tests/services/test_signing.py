@@ -10,6 +10,7 @@ from xcert_app.models.system import AuditEntry, Notification
 from xcert_app.services import signing
 from xcert_app.services.errors import (
     AccessDenied,
+    AlreadyDone,
     Conflict,
     NotFound,
     ServiceError,
@@ -79,17 +80,18 @@ def test_signed_record_leaves_list_of_that_side(session, world):
     assert org_rows == []
 
 
-def test_signing_twice_is_refused(session, world):
+def test_signing_twice_changes_nothing(session, world):
     record = world.record()
     _sign(session, world.head, record)
-    with pytest.raises(ServiceError, match="不可撤回"):
+    with pytest.raises(AlreadyDone, match="无需重复签字"):
         _sign(session, world.head, record)
+    assert len(session.exec(select(Signature)).all()) == 1
 
 
 def test_refusing_after_signing_is_refused(session, world):
     record = world.record()
     _sign(session, world.head, record)
-    with pytest.raises(ServiceError, match="不可撤回"):
+    with pytest.raises(ServiceError, match="不可撤回") as caught:
         signing.refuse(
             session,
             actor=actor_of(session, world.head),
@@ -97,6 +99,7 @@ def test_refusing_after_signing_is_refused(session, world):
             version=record.version,
             reason="签错了",
         )
+    assert not isinstance(caught.value, AlreadyDone)
 
 
 def test_issued_record_cannot_be_refused(session, world):

@@ -23,6 +23,7 @@ from xcert_app.models.sites import Room, SiteLoan, SiteStatus
 from xcert_app.services import notifications, sites
 from xcert_app.services.errors import (
     AccessDenied,
+    AlreadyDone,
     Conflict,
     NotFound,
     ServiceError,
@@ -106,6 +107,15 @@ def test_required_fields_are_reported(session, pilot):
         "region",
         "introduction",
     }
+
+
+def test_missing_certificate_reported_with_organisation(session, pilot):
+    cat, school, actor = pilot
+    data = site_input(cat, school, org_id=None, certificate_level_ids=[])
+    with pytest.raises(ValidationError) as caught:
+        sites.declare_site(session, actor=actor, data=data)
+    assert caught.value.errors["org_id"] == "请选择申报对象（培训评价组织）"
+    assert caught.value.errors["certificates"] == "请至少添加一个申请考试的证书"
 
 
 def test_empty_contact_fields_named(session, pilot):
@@ -209,6 +219,17 @@ def test_stale_review_conflicts(session, pilot):
         sites.reject_site(
             session, actor=cat.org_actor, site_id=site.id, version=1, reason="晚了"
         )
+
+
+def test_second_approve_changes_nothing(session, pilot):
+    cat, school, actor = pilot
+    site = sites.declare_site(session, actor=actor, data=site_input(cat, school))
+    sites.approve_site(session, actor=cat.org_actor, site_id=site.id, version=1)
+    with pytest.raises(AlreadyDone) as caught:
+        sites.approve_site(session, actor=cat.org_actor, site_id=site.id, version=1)
+    assert caught.value.message == f"考核站点“{site.name}”已审核通过，无需重复操作"
+    assert site.version == 2
+    assert len(notifications.list_for(session, actor=actor)) == 1
 
 
 def test_other_org_cannot_review(session, pilot):

@@ -3,6 +3,9 @@
 Reflex's upload box shows an English toast with the dropzone's own messages when a
 file has the wrong type or size. Every upload box of this app is created after this
 module replaces that default, so users read the reason in Chinese instead.
+
+An upload box also calls its ``on_drop`` handler with no files after such a
+refusal, so handlers return quietly on an empty list rather than add a second toast.
 """
 
 from typing import Any
@@ -11,21 +14,24 @@ import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 from reflex_components_core.core import upload as reflex_upload
 
+GENERAL_HINT = "请按页面提示选择正确格式、不超过大小限制的文件。"
+
 
 def rejected_files_toast(
     rejected_files: ArrayVar[list[dict[str, Any]]],
+    hint: str = GENERAL_HINT,
 ) -> rx.event.EventSpec:
-    """Return a toast naming each refused file and what to choose instead."""
+    """Return a toast naming each refused file, with ``hint`` on what to choose instead."""
 
     def describe(record: ObjectVar[dict[str, Any]]) -> str:
         record = record.to(ObjectVar, dict[str, dict[str, Any]])
         file = record["file"].to(ObjectVar, dict[str, Any])
-        return f"{file['path']}：文件类型或大小不符合要求"
+        # ``path`` is "./name" for a file picked in the dialog, so show ``name``.
+        return f"{file['name']}：文件类型或大小不符合要求"
 
     return rx.toast.error(
         title="文件未被接受",
-        description=rejected_files.to(ArrayVar).map(describe).join("\n")
-        + "\n请按页面提示选择正确格式、不超过大小限制的文件。",
+        description=rejected_files.to(ArrayVar).map(describe).join("\n") + "\n" + hint,
         close_button=True,
         style={"white_space": "pre-line"},
     )

@@ -10,7 +10,7 @@ from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
 from xcert_app.services import accounts, candidate_space, certificates, exam_documents
 from xcert_app.services.errors import ServiceError
-from xcert_app.state import SessionState, shows_service_errors
+from xcert_app.state import SessionState, login_expired_notice, shows_service_errors
 
 
 class StudentLoginState(SessionState):
@@ -24,6 +24,11 @@ class StudentLoginState(SessionState):
     repeat_password: str = ""
     code_sent_to: str = ""
     error: str = ""
+    expired_notice: str = ""
+
+    @rx.event
+    def open_page(self):
+        self.expired_notice = login_expired_notice(self)
 
     @rx.event
     def set_id_number(self, value: str):
@@ -54,6 +59,7 @@ class StudentLoginState(SessionState):
     @rx.event
     def log_in(self):
         self.error = ""
+        self.expired_notice = ""
         id_number = candidate_space.normalise_id_number(self.id_number)
         if not id_number or not self.password:
             self.error = "请输入证件号码和密码"
@@ -252,7 +258,12 @@ def _first_login_form() -> rx.Component:
     )
 
 
-@page(routes.STUDENT_LOGIN, "考生登录", public=True)
+@page(
+    routes.STUDENT_LOGIN,
+    "考生登录",
+    public=True,
+    on_load=StudentLoginState.open_page,
+)
 def student_login_page() -> rx.Component:
     return rx.center(
         rx.vstack(
@@ -260,6 +271,15 @@ def student_login_page() -> rx.Component:
             rx.text(APP_TITLE, size="2", color_scheme="gray"),
             rx.card(
                 rx.vstack(
+                    rx.cond(
+                        StudentLoginState.expired_notice != "",
+                        rx.callout(
+                            StudentLoginState.expired_notice,
+                            icon="clock",
+                            color_scheme="amber",
+                            id="student-login-expired",
+                        ),
+                    ),
                     rx.cond(
                         StudentLoginState.mode == "login",
                         _login_form(),

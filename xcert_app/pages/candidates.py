@@ -9,6 +9,7 @@ import reflex as rx
 from xcert_app import routes
 from xcert_app.components.links import link_parameters, pick
 from xcert_app.components.page import page
+from xcert_app.components.uploads import rejected_files_toast
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
 from xcert_app.models.candidates import VERIFICATION_LABELS, VerificationStatus
@@ -271,7 +272,8 @@ class CandidatesState(SessionState):
         """Keep the uploaded sheet in storage and start its check (step 1 of 2)."""
         self._clear_import()
         if not files:
-            return rx.toast.error("请选择要导入的考生信息表")
+            # The browser rejected the file, and its toast already explains why.
+            return
         upload = files[0]
         data = await upload.read()
         if len(data) > candidates.MAX_FILE_BYTES:
@@ -382,7 +384,8 @@ class CandidatesState(SessionState):
         self.photo_refused = []
         self.photo_unmatched = []
         if not files:
-            return rx.toast.error("请选择照片压缩包（.zip）")
+            # The browser rejected the file, and its toast already explains why.
+            return
         data = await files[0].read()
         if len(data) > photos.MAX_ARCHIVE_BYTES:
             return rx.toast.error("压缩包超过 1 GB，请分成几个压缩包上传")
@@ -543,8 +546,11 @@ class CandidatesState(SessionState):
     @rx.event
     @shows_service_errors
     async def upload_single_photo(self, files: list[rx.UploadFile]):
-        if not files or not self.editing_id:
-            return rx.toast.error("请先选择照片")
+        if not files:
+            # The browser rejected the file, and its toast already explains why.
+            return
+        if not self.editing_id:
+            return rx.toast.error("请先点击考生的“修改”，再上传照片")
         data = await files[0].read()
         if len(data) > MAX_PHOTO_BYTES:
             return rx.toast.error("照片超过 5 MB，请压缩后重新上传")
@@ -702,7 +708,14 @@ def _filters() -> rx.Component:
     )
 
 
-def _upload_box(upload_id: str, label: str, accept: dict, on_drop) -> rx.Component:
+def _upload_box(
+    upload_id: str, label: str, accept: dict, on_drop, refused_hint: str = ""
+) -> rx.Component:
+    refused = (
+        {"on_drop_rejected": lambda files: rejected_files_toast(files, refused_hint)}
+        if refused_hint
+        else {}
+    )
     return rx.upload(
         rx.vstack(
             rx.icon("upload", size=18),
@@ -715,6 +728,7 @@ def _upload_box(upload_id: str, label: str, accept: dict, on_drop) -> rx.Compone
         multiple=False,
         max_files=1,
         on_drop=on_drop(rx.upload_files(upload_id=upload_id)),
+        **refused,
         border=f"1px dashed {rx.color('gray', 7)}",
         padding="0.75rem",
         border_radius="8px",
@@ -949,6 +963,7 @@ def _edit_form() -> rx.Component:
                     "上传照片（jpg/png）",
                     {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"]},
                     state.upload_single_photo,
+                    refused_hint="照片须为 jpg 或 png 格式；HEIC 等格式请先转换为 jpg 再上传。",
                 ),
             ),
             align="center",

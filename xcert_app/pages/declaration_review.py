@@ -506,6 +506,9 @@ class ReviewState(SessionState):
     @shows_service_errors
     def decide(self):
         """Record the decision, or report that another reviewer decided first."""
+        if not self.dialog_open:
+            # A second click queued behind the first, which closed the dialog.
+            return
         self.field_errors = {}
         try:
             with session_scope() as session:

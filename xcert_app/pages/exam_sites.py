@@ -704,6 +704,9 @@ class SiteReviewState(SessionState):
     @rx.event
     @shows_service_errors
     def reject(self):
+        if not self.reject_open:
+            # A second click queued behind the first, which closed the dialog.
+            return
         with session_scope() as session:
             actor = self.require_actor(session)
             site = sites.reject_site(

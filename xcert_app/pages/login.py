@@ -12,7 +12,7 @@ from xcert_app.models.accounts import ROLE_LABELS
 from xcert_app.services import accounts, demo
 from xcert_app.services.errors import ServiceError
 from xcert_app.settings import settings
-from xcert_app.state import SessionState
+from xcert_app.state import SessionState, login_expired_notice
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ class LoginState(SessionState):
     login_username: str = ""
     login_password: str = ""
     login_error: str = ""
+    expired_notice: str = ""
     submitting: bool = False
 
     @rx.event
@@ -47,6 +48,7 @@ class LoginState(SessionState):
     def submit(self):
         """Check the credentials and open a session."""
         self.login_error = ""
+        self.expired_notice = ""
         if not self.login_username.strip() or not self.login_password:
             self.login_error = "请输入账号和密码"
             return
@@ -69,9 +71,11 @@ class LoginState(SessionState):
 
     @rx.event
     def leave_if_signed_in(self):
+        """Go home when signed in; otherwise say whether the last login has ended."""
         with session_scope() as session:
             if self.current_actor(session) is not None:
                 return rx.redirect(routes.HOME)
+        self.expired_notice = login_expired_notice(self)
 
 
 def demo_panel() -> rx.Component:
@@ -118,6 +122,16 @@ def login_page() -> rx.Component:
             rx.card(
                 rx.form(
                     rx.vstack(
+                        rx.cond(
+                            LoginState.expired_notice != "",
+                            rx.callout(
+                                LoginState.expired_notice,
+                                color_scheme="amber",
+                                icon="clock",
+                                id="login-expired",
+                                width="100%",
+                            ),
+                        ),
                         rx.text("账号", size="2"),
                         rx.input(
                             value=LoginState.login_username,

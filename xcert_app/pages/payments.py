@@ -245,6 +245,9 @@ class SchoolPaymentsState(SessionState):
     @rx.event
     @shows_service_errors
     async def handle_upload(self, files: list[rx.UploadFile]):
+        if not files:
+            # The browser rejected the file, and its toast already explains why.
+            return
         if not self.plan_id:
             raise ServiceError("请先选择考试计划")
         self._upload_data, self._upload_name = await read_upload(files)
@@ -503,6 +506,9 @@ class OrgPaymentsState(SessionState):
     @rx.event
     @shows_service_errors
     def reject(self):
+        if not self.rejecting_id:
+            # A second click queued behind the first, which closed the dialog.
+            return
         try:
             with session_scope() as session:
                 actor = self.require_actor(session)

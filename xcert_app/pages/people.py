@@ -163,7 +163,8 @@ class PeopleState(SessionState):
     @shows_service_errors
     async def import_roster(self, files: list[rx.UploadFile]):
         if not files:
-            return rx.toast.error("请选择人员名册文件（.xlsx、.xls 或 .csv）")
+            # The browser rejected the file, and its toast already explains why.
+            return
         upload = files[0]
         data = await upload.read()
         if len(data) > staff.MAX_BYTES:

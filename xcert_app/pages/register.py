@@ -16,6 +16,8 @@ from xcert_app.state import SessionState
 
 logger = logging.getLogger(__name__)
 
+CAPTCHA_MISSING = "请输入图形验证码，再点击“获取验证码”接收短信验证码"
+
 
 class RegisterState(SessionState):
     """The registration form. The captcha token stays on the server."""
@@ -145,6 +147,15 @@ class RegisterState(SessionState):
         self.code_sent = True
         return rx.toast.success("短信验证码已发送，5 分钟内有效")
 
+    def _show_registration_errors(self, errors: dict[str, str]) -> None:
+        """Show ``errors``, naming the empty captcha too while no SMS code was sent.
+
+        The captcha guards only the SMS code, so once the code is sent it is not needed.
+        """
+        if not self.code_sent and not self.captcha_answer.strip():
+            errors = {**errors, "captcha": CAPTCHA_MISSING}
+        self.field_errors = errors
+
     @rx.event
     def register(self):
         """Register the school and show the new account once."""
@@ -159,7 +170,7 @@ class RegisterState(SessionState):
                     sms_code=self.sms_code,
                 )
         except ValidationError as error:
-            self.field_errors = error.errors
+            self._show_registration_errors(error.errors)
             return
         except IntegrityError:
             # Two registrations of one institution at once: the unique institution
@@ -173,7 +184,7 @@ class RegisterState(SessionState):
             }
             return
         if result.errors:
-            self.field_errors = result.errors
+            self._show_registration_errors(result.errors)
             return
         self.registered = True
         self.new_username = result.username

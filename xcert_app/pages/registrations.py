@@ -250,6 +250,9 @@ class RegistrationsState(SessionState):
     @rx.event
     @shows_service_errors
     async def handle_upload(self, files: list[rx.UploadFile]):
+        if not files:
+            # The browser rejected the file, and its toast already explains why.
+            return
         if not self.plan_id:
             raise ServiceError("请先选择考试计划")
         self._upload_data, self._upload_name = await read_upload(files)

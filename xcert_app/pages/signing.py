@@ -179,6 +179,9 @@ class SigningState(SessionState):
     @rx.event
     @shows_service_errors
     def confirm_sign(self):
+        if not self.sign_open:
+            # A second click queued behind the first, which closed the dialog.
+            return
         versions = {
             int(row["id"]): int(row["version"])
             for row in self.rows
@@ -223,6 +226,9 @@ class SigningState(SessionState):
     @rx.event
     @shows_service_errors
     def confirm_refuse(self):
+        if not self.refuse_open:
+            # A second click queued behind the first, which closed the dialog.
+            return
         version = next(
             (int(row["version"]) for row in self.rows if row["id"] == self.refuse_id), 0
         )

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from xcert_app import routes
+from xcert_app.components.form_fields import field_error
 from xcert_app.components.layout import APP_TITLE
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
@@ -28,6 +29,7 @@ class VerifyState(rx.State):
     number: str = ""
     id_number: str = ""
     details: dict[str, str] = {}
+    field_errors: dict[str, str] = {}
     message: str = ""
 
     @rx.event
@@ -44,18 +46,15 @@ class VerifyState(rx.State):
         self.number = self.router.url.query_parameters.get("number", "").strip()
         self.id_number = ""
         self.details = {}
+        self.field_errors = {}
         self.message = ""
 
     @rx.event
     def submit(self):
         self.details = {}
         self.message = ""
-        if not self.number.strip() or not self.id_number.strip():
-            self.message = "请填写证书编号和证件号码"
-            return
-        problem = verification_public.number_problem(self.number)
-        if problem:
-            self.message = problem
+        self.field_errors = verification_public.form_errors(self.number, self.id_number)
+        if self.field_errors:
             return
         try:
             with session_scope() as session:
@@ -117,6 +116,7 @@ def verify_page() -> rx.Component:
                             width="100%",
                             id="verify-number",
                         ),
+                        field_error(VerifyState.field_errors, "number"),
                         rx.text(
                             f"证书编号为 {NUMBER_DIGITS} 位数字；"
                             "扫描证书上的二维码打开本页时会自动填入。",
@@ -133,6 +133,7 @@ def verify_page() -> rx.Component:
                             width="100%",
                             id="verify-id",
                         ),
+                        field_error(VerifyState.field_errors, "id_number"),
                         rx.button(
                             "查验",
                             type="submit",

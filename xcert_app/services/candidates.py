@@ -29,7 +29,13 @@ from xcert_app.models.candidates import (
 )
 from xcert_app.services import audit
 from xcert_app.services.actor import Actor, require_school
-from xcert_app.services.errors import Conflict, NotFound, ServiceError, ValidationError
+from xcert_app.services.errors import (
+    AlreadyDone,
+    Conflict,
+    NotFound,
+    ServiceError,
+    ValidationError,
+)
 from xcert_app.services.masking import mask_id_number
 from xcert_app.services.verification import (
     CandidateFacts,
@@ -641,6 +647,8 @@ def get_candidate(session: Session, *, actor: Actor, candidate_id: int) -> Candi
 def confirm_candidate(session: Session, *, actor: Actor, candidate_id: int) -> None:
     """Record a person's confirmation of a candidate waiting for it (确认无误)."""
     candidate = get_candidate(session, actor=actor, candidate_id=candidate_id)
+    if candidate.verification_status == VerificationStatus.CONFIRMED:
+        raise AlreadyDone(f"考生 {candidate.name} 已人工确认通过，无需重复确认")
     if candidate.verification_status != VerificationStatus.NEEDS_CONFIRMATION:
         raise Conflict(
             f"考生 {candidate.name} 当前状态为"

@@ -36,6 +36,7 @@ from xcert_app.services import audit, reference, storage
 from xcert_app.services.actor import Actor, require_role, require_school
 from xcert_app.services.errors import (
     AccessDenied,
+    AlreadyDone,
     Conflict,
     NotFound,
     ServiceError,
@@ -585,9 +586,15 @@ def _claim(
     declaration: Declaration,
     version: int,
     allowed: tuple[DeclarationStatus, ...],
+    *,
+    repeat_is_done: bool = False,
     **values,
 ) -> None:
-    """Update a declaration only if its version still equals ``version``, else raise."""
+    """Update a declaration only if its version still equals ``version``, else raise.
+
+    With ``repeat_is_done``, a declaration that already has the requested status
+    raises ``AlreadyDone`` rather than ``Conflict``, so a double click is harmless.
+    """
     session.flush()
     result = session.exec(
         update(Declaration)
@@ -604,6 +611,8 @@ def _claim(
         return
     session.refresh(declaration)
     label = DECLARATION_STATUS_LABELS[DeclarationStatus(declaration.status)]
+    if repeat_is_done and declaration.status == values.get("status"):
+        raise AlreadyDone(f"该申报已是「{label}」，无需重复操作")
     if declaration.version != version:
         raise Conflict(f"该申报已被他人处理，当前状态为「{label}」，请刷新列表后查看")
     raise ServiceError(f"该申报当前状态为「{label}」，不能执行此操作")
@@ -741,6 +750,7 @@ def submit_declaration(
         declaration,
         version,
         EDITABLE,
+        repeat_is_done=True,
         status=target,
         submitted_at=clock.now(),
         reject_reason="",
@@ -1136,7 +1146,14 @@ def approve_declaration(
             "approved_count": count,
             "decided_at": clock.now(),
         }
-    _claim(session, declaration, version, (_todo_status(actor),), **values)
+    _claim(
+        session,
+        declaration,
+        version,
+        (_todo_status(actor),),
+        repeat_is_done=True,
+        **values,
+    )
     _record_decision(session, actor, declaration, before=before, approved_count=count)
     return declaration
 
@@ -1158,6 +1175,7 @@ def reject_declaration(
         declaration,
         version,
         (_todo_status(actor),),
+        repeat_is_done=True,
         status=DeclarationStatus.REJECTED,
         reject_reason=reason,
         approved_count=None,

@@ -40,3 +40,11 @@ class Conflict(ServiceError):
         self, message: str = "该记录已被他人处理，请刷新后查看最新状态"
     ) -> None:
         super().__init__(message)
+
+
+class AlreadyDone(ServiceError):
+    """The requested change is already in place, so nothing was changed.
+
+    A repeated request, such as the second click of a double click, raises this
+    instead of ``Conflict``: the page shows the message as information, not as an error.
+    """

@@ -33,6 +33,7 @@ from xcert_app.services import registrations as registration_service
 from xcert_app.services.actor import Actor, require_org, require_role, require_school
 from xcert_app.services.errors import (
     AccessDenied,
+    AlreadyDone,
     Conflict,
     NotFound,
     ServiceError,
@@ -324,6 +325,14 @@ def _load_order(session: Session, order_id: int) -> PaymentOrder:
     return order
 
 
+def _stop_repeat(order: PaymentOrder, status: OrderStatus) -> None:
+    """Raise ``AlreadyDone`` when ``order`` already has the requested ``status``."""
+    if order.status == status:
+        raise AlreadyDone(
+            f"缴费申请单 {order.number} {ORDER_STATUS_LABELS[status]}，无需重复操作"
+        )
+
+
 def _bump(session: Session, order: PaymentOrder, version: int, **values) -> None:
     """Write ``values`` unless another transaction changed the order after ``version``."""
     result = session.exec(
@@ -363,11 +372,15 @@ def delete_order(
     )
 
 
-def _org_order(session: Session, actor: Actor, order_id: int) -> PaymentOrder:
+def _org_order(
+    session: Session, actor: Actor, order_id: int, target: OrderStatus
+) -> PaymentOrder:
+    """Return the organisation's pending order that is to get the ``target`` status."""
     org_id = require_org(actor)
     order = _load_order(session, order_id)
     if order.org_id != org_id:
         raise NotFound("缴费申请单不存在或不属于本组织")
+    _stop_repeat(order, target)
     if order.status != OrderStatus.PENDING:
         status = ORDER_STATUS_LABELS[OrderStatus(order.status)]
         raise ServiceError(
@@ -380,7 +393,7 @@ def confirm_order(
     session: Session, *, actor: Actor, order_id: int, version: int
 ) -> PaymentOrder:
     """Confirm receipt of an order's payment; its registrations become paid."""
-    order = _org_order(session, actor, order_id)
+    order = _org_order(session, actor, order_id, OrderStatus.CONFIRMED)
     now = clock.now()
 
     _bump(session, order, version, status=OrderStatus.CONFIRMED, decided_at=now)
@@ -423,7 +436,7 @@ def reject_order(
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "请填写退回原因，学校将据此修改后重新提交"})
-    order = _org_order(session, actor, order_id)
+    order = _org_order(session, actor, order_id, OrderStatus.REJECTED)
 
     _bump(
         session,

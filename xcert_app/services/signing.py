@@ -30,7 +30,13 @@ from xcert_app.models.system import Notification
 from xcert_app.routes import SIGNING as SIGNING_ROUTE
 from xcert_app.services import audit, storage
 from xcert_app.services.actor import Actor, require_role
-from xcert_app.services.errors import Conflict, NotFound, ServiceError, ValidationError
+from xcert_app.services.errors import (
+    AlreadyDone,
+    Conflict,
+    NotFound,
+    ServiceError,
+    ValidationError,
+)
 from xcert_app.services.masking import mask_id_number
 
 logger = logging.getLogger(__name__)
@@ -194,8 +200,18 @@ def decode_signature(data_url: str) -> bytes:
 
 
 def _load_for_decision(
-    session: Session, *, actor: Actor, record_id: int, side: SigningSide
+    session: Session,
+    *,
+    actor: Actor,
+    record_id: int,
+    side: SigningSide,
+    signing: bool = False,
 ) -> IssuanceRecord:
+    """Return a record this side may still sign or refuse.
+
+    When ``signing``, a record this side already signed raises ``AlreadyDone``,
+    because signing it again is a repeated request, not a broken rule.
+    """
     record = session.get(IssuanceRecord, record_id)
     owner = record.school_id if record and side == SigningSide.SCHOOL else None
     if record and side == SigningSide.ORG:
@@ -206,7 +222,8 @@ def _load_for_decision(
         record.school_signed_at if side == SigningSide.SCHOOL else record.org_signed_at
     )
     if signed_at is not None:
-        raise ServiceError(
+        error = AlreadyDone if signing else ServiceError
+        raise error(
             f"证书 {record.certificate_number} 已由本方签字确认，签发不可撤回，也无需重复签字"
         )
     if record.status != IssuanceStatus.PENDING:
@@ -265,7 +282,7 @@ def sign(
     signed: list[IssuanceRecord] = []
     for record_id, version in versions.items():
         record = _load_for_decision(
-            session, actor=actor, record_id=record_id, side=side
+            session, actor=actor, record_id=record_id, side=side, signing=True
         )
         other_signed = (
             record.org_signed_at

@@ -52,6 +52,7 @@ from xcert_app.services.actor import (
     require_school,
 )
 from xcert_app.services.errors import (
+    AlreadyDone,
     Conflict,
     NotFound,
     ServiceError,
@@ -225,9 +226,10 @@ def _check_site(session: Session, *, school_id: int, data: SiteInput) -> None:
     organisation = session.get(Organisation, data.org_id) if data.org_id else None
     if organisation is None or organisation.kind != OrgKind.ASSESSMENT_ORG:
         errors["org_id"] = "请选择申报对象（培训评价组织）"
-    elif not data.certificate_level_ids:
+        organisation = None
+    if not data.certificate_level_ids:
         errors["certificates"] = "请至少添加一个申请考试的证书"
-    else:
+    elif organisation is not None:
         problem = _certificates_problem(session, school_id, organisation, data)
         if problem:
             errors["certificates"] = problem
@@ -453,6 +455,10 @@ def _decide(
     if site is None:
         raise NotFound(f"考核站点（编号 {site_id}）不存在")
     require_same_org(actor, site.org_id)
+    if site.status == status:
+        raise AlreadyDone(
+            f"考核站点“{site.name}”已{SITE_STATUS_LABELS[status]}，无需重复操作"
+        )
     if site.status != SiteStatus.PENDING:
         raise Conflict(
             f"考核站点“{site.name}”当前为{SITE_STATUS_LABELS[SiteStatus(site.status)]}，"

@@ -7,6 +7,7 @@ and each client is rate-limited.
 import logging
 import math
 import os
+import re
 import threading
 import time
 import uuid
@@ -22,6 +23,7 @@ from xcert_app.models.catalogue import Certificate, CertificateLevel
 from xcert_app.models.issuance import IssuanceRecord, IssuanceStatus
 from xcert_app.models.orgs import Organisation
 from xcert_app.services.errors import ServiceError
+from xcert_app.services.identity import id_number_problem as resident_id_problem
 from xcert_app.services.masking import mask_id_number, mask_name
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,10 @@ NOT_FOUND_MESSAGE = "查无此证书，请核对证书编号和证件号码后�
 NUMBER_DIGITS = 22
 MAX_REQUESTS = 10
 WINDOW = timedelta(minutes=1)
+# Candidate imports accept these numbers for passports and travel permits.
+ID_DOCUMENT_PATTERN = re.compile(r"^[A-Z0-9]{5,20}$")
+# Numbers of 15 to 18 digits, the last of which may be X, are resident IDs, perhaps mistyped.
+RESIDENT_ID_PATTERN = re.compile(r"^\d{14,17}[\dX]$")
 
 
 class RateLimited(ServiceError):
@@ -182,6 +188,37 @@ def number_problem(number: str) -> str:
     if len(number) != NUMBER_DIGITS:
         return f"证书编号应为 {NUMBER_DIGITS} 位数字，当前为 {len(number)} 位，请核对"
     return ""
+
+
+def id_number_problem(id_number: str) -> str:
+    """Return why ``id_number`` cannot be a holder's ID number, or "" when it can be.
+
+    Holders may carry a passport or a travel permit, so only a number shaped like a
+    resident ID (15 to 18 digits, the last one possibly X) is checked against GB 11643.
+    """
+    id_number = _normalise_id(id_number)
+    if not ID_DOCUMENT_PATTERN.match(id_number):
+        return "证件号码只能由 5 到 20 位字母和数字组成，请核对"
+    if RESIDENT_ID_PATTERN.match(id_number):
+        return resident_id_problem(id_number) or ""
+    return ""
+
+
+def form_errors(number: str, id_number: str) -> dict[str, str]:
+    """Return the error of each field of the verification form, keyed by field name.
+
+    Both fields are checked, so the form shows every error at once.
+    """
+    errors: dict[str, str] = {}
+    if not number.strip():
+        errors["number"] = "请输入证书编号"
+    elif problem := number_problem(number):
+        errors["number"] = problem
+    if not id_number.strip():
+        errors["id_number"] = "请输入持证人的证件号码"
+    elif problem := id_number_problem(id_number):
+        errors["id_number"] = problem
+    return errors
 
 
 def _normalise_id(id_number: str) -> str:
