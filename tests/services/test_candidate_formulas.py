@@ -1,40 +1,18 @@
 """Candidate import of cells that hold formulas, with and without a cached result."""
 
 import io
-import re
-import zipfile
 
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
 from tests.factories_candidates import row, school_admin, xlsx
+from tests.factories_xlsx import with_cells
 from xcert_app.models.candidates import Candidate
 from xcert_app.services import candidates
 
-SHEET = "xl/worksheets/sheet1.xml"
 NUMBER = "110101199003071233"
 OTHER = "110101200401020015"
-
-
-def with_cells(data: bytes, cells: dict[str, str]) -> bytes:
-    """Replace cells of the first sheet by hand-written XML, as Excel would save them.
-
-    openpyxl writes a formula without a cached result; Excel stores the
-    result in ``<v>`` beside ``<f>``, and ``t="str"`` marks a text result.
-    """
-    source = zipfile.ZipFile(io.BytesIO(data))
-    xml = source.read(SHEET).decode()
-    for reference, replacement in cells.items():
-        pattern = rf'<c r="{reference}"(?: [^>]*)?(?:/>|>.*?</c>)'
-        xml, count = re.subn(pattern, replacement, xml, count=1)
-        assert count == 1, reference
-    output = io.BytesIO()
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            content = xml.encode() if item.filename == SHEET else source.read(item)
-            target.writestr(item, content)
-    return output.getvalue()
 
 
 def check(session, actor, data: bytes, kind: str = "school"):

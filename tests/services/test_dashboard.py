@@ -11,7 +11,7 @@ from xcert_app.models.declarations import (
     DeclarationStatus,
 )
 from xcert_app.models.registrations import Registration
-from xcert_app.services import accounts, dashboard, demo
+from xcert_app.services import accounts, dashboard, demo, pilot_years
 
 
 @pytest.fixture
@@ -116,10 +116,10 @@ def test_pilot_year_in_january_is_last_year(year, frozen_clock):
     frozen_clock.set(JANUARY)
 
     for username in ("cnu_admin", "bj_province", "bj_city"):
-        assert dashboard.pilot_year(year, actor=actor(year, username)) == 2026
-    assert dashboard.pilot_year(year, actor=actor(year, "operator")) == 2027
+        assert pilot_years.pilot_year(year, actor=actor(year, username)) == 2026
+    assert pilot_years.pilot_year(year, actor=actor(year, "operator")) == 2027
     # No plan of this organisation has registrations yet.
-    assert dashboard.pilot_year(year, actor=actor(year, "wuliu_org")) == 2027
+    assert pilot_years.pilot_year(year, actor=actor(year, "wuliu_org")) == 2027
 
 
 def test_school_numbers_in_january_keep_last_year(year, frozen_clock):
@@ -156,7 +156,7 @@ def test_org_numbers_in_january_keep_last_year(year, frozen_clock):
     rows = dashboard.org_numbers(year, actor=org_actor)
     plans = dashboard.plans_involving(year, actor=org_actor)
 
-    assert dashboard.pilot_year(year, actor=org_actor) == 2026
+    assert pilot_years.pilot_year(year, actor=org_actor) == 2026
     assert [(row["school"], row["registrations"]) for row in rows] == [
         ("首都师范大学", 1)
     ]
@@ -168,12 +168,12 @@ def test_school_moves_to_new_pilot_year_in_january(year, frozen_clock):
     register_one_candidate(year, school_actor)
     approve_declaration_of_2027(year, school_actor)
 
-    december_year = dashboard.pilot_year(year, actor=school_actor)
+    december_year = pilot_years.pilot_year(year, actor=school_actor)
     frozen_clock.set(JANUARY)
     [row] = dashboard.school_numbers(year, actor=school_actor)
 
     assert december_year == 2026
-    assert dashboard.pilot_year(year, actor=school_actor) == 2027
+    assert pilot_years.pilot_year(year, actor=school_actor) == 2027
     assert row["quota"] == 90
     assert row["registrations"] == 0
 

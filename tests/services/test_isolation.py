@@ -1222,7 +1222,7 @@ MATRIX: dict[str, Case] = {
 
 # Functions that take an actor but touch no other organisation's data, with the reason.
 NOT_SCOPED: dict[str, str] = {
-    "dashboard.pilot_year": "returns a year read only from the caller's own data",
+    "pilot_years.pilot_year": "returns a year read only from the caller's own data",
     "accounts.change_password": "acts only on the caller's own account",
     "accounts.must_change_password": "reads only the caller's own account",
     "audit.record": "writes the caller's own entry; called by services, not pages",

@@ -15,6 +15,7 @@ from tests.factories_registration import (
     make_year,
     workbook,
 )
+from tests.factories_xlsx import with_cells
 from xcert_app.models.candidates import CandidateKind, VerificationStatus
 from xcert_app.models.catalogue import Audience, PlanSubject
 from xcert_app.models.declarations import DeclarationStatus
@@ -22,6 +23,7 @@ from xcert_app.models.registrations import Registration, RegistrationStatus
 from xcert_app.models.system import AuditEntry
 from xcert_app.services import registrations
 from xcert_app.services.errors import AccessDenied, Conflict, ServiceError
+from xcert_app.services.masking import mask_id_number
 from xcert_app.services.registrations import Rule
 from xcert_app.spreadsheets.registrations import ImportKind
 
@@ -146,6 +148,70 @@ def test_refused_row_cites_sheet_row_number(session):
     assert refusal.row_number == 3
     assert refusal.rule == Rule.CANDIDATE
     assert refusal.id_number == "110101*****1233"
+
+
+def test_subject_formula_cells_named_per_row(session):
+    year = make_year(session)
+    first, third = add_candidates(session, year, 2)
+    code = next(iter(year.subjects))
+    data = with_cells(
+        workbook(
+            ["证件号码", "科目编码", "备注"],
+            [
+                [first.id_number, code, ""],
+                ["", code, ""],
+                [third.id_number, code, ""],
+                ["", "", ""],
+            ],
+        ),
+        {
+            "B2": '<c r="B2"><f>TEXT(B9,"000000")</f></c>',
+            "A3": '<c r="A3" t="e"><f>VLOOKUP(D3,名单!A:B,2,0)</f><v>#N/A</v></c>',
+            "B4": f'<c r="B4" t="str"><f>"{code}"</f><v>{code}</v></c>',
+            "C5": '<c r="C5" t="e"><v>#DIV/0!</v></c>',
+        },
+    )
+
+    report = _import(session, year, data, ImportKind.SUBJECT)
+
+    assert report.accepted_rows == 1
+    assert report.blank_rows == 1
+    assert [refusal.row_number for refusal in report.refused] == [2, 3]
+    assert [refusal.rule for refusal in report.refused] == [Rule.FILE, Rule.FILE]
+    assert report.refused[0].id_number == mask_id_number(first.id_number)
+    assert report.refused[0].message == (
+        '第 2 行「科目编码」是公式（=TEXT(B9,"000000")），文件中没有它的计算结果。'
+        "请在 Excel 中打开并保存，或把该列复制后“选择性粘贴-数值”再导入"
+    )
+    assert report.refused[1].message == (
+        "第 3 行「证件号码」是公式（=VLOOKUP(D3,名单!A:B,2,0)），计算结果是错误值 #N/A。"
+        "请在 Excel 中改正公式，或直接填写正确的内容后再导入"
+    )
+    [registration] = _registrations(session, year)
+    assert registration.candidate_id == third.id
+
+
+def test_certificate_formula_cells_named_per_row(session):
+    year = make_year(session)
+    [candidate] = add_candidates(session, year, 1)
+    data = with_cells(
+        by_certificate(year, [candidate]),
+        {
+            "B2": '<c r="B2"><f>名单!C2</f></c>',
+            "C2": '<c r="C2" t="e"><v>#REF!</v></c>',
+        },
+    )
+
+    [refusal] = _import(session, year, data).refused
+
+    assert refusal.row_number == 2
+    assert refusal.rule == Rule.FILE
+    assert refusal.message == (
+        "第 2 行「证书名称」是公式（=名单!C2），文件中没有它的计算结果。"
+        "请在 Excel 中打开并保存，或把该列复制后“选择性粘贴-数值”再导入；"
+        "第 2 行「证书等级」是错误值 #REF!，请填写正确的内容后再导入"
+    )
+    assert _registrations(session, year) == []
 
 
 def test_file_that_is_not_a_workbook_is_refused(session):

@@ -17,6 +17,7 @@ from tests.factories_scores import (
     make_world,
     ticket_of,
 )
+from tests.factories_xlsx import with_cells
 from xcert_app import cli
 from xcert_app.models.accounts import Role
 from xcert_app.models.orgs import OrgKind
@@ -145,7 +146,10 @@ def test_file_rows_refused_row_by_row(session):
     messages = {problem["row"]: problem["message"] for problem in report.refused}
     assert sorted(messages) == [5, 6, 7, 8, 9, 10, 11]
     assert "被存成了数字，开头的 0 可能已丢失" in messages[5]
-    assert "是公式但文件中没有保存计算结果" in messages[6]
+    assert messages[6] == (
+        "第 6 行「成绩」是公式（=50+10），文件中没有它的计算结果。"
+        "请在 Excel 中打开并保存，或把该列复制后“选择性粘贴-数值”再导入"
+    )
     assert "超出 0–100 分的范围" in messages[7]
     assert "小数位数超过 1 位" in messages[8]
     assert "准考证号 20600002250000000000 在考试计划" in messages[9]
@@ -155,6 +159,43 @@ def test_file_rows_refused_row_by_row(session):
     assert _score_of(session, registrations[1]).status == ScoreStatus.ABSENT
     assert _score_of(session, registrations[2]).status == ScoreStatus.DISQUALIFIED
     assert _score_of(session, other_registrations[0]) is None
+
+
+def test_file_formula_cells_named_per_row():
+    data = with_cells(
+        _xlsx(
+            [
+                HEADER,
+                ["20600002250000000001", "", "043194", 60],
+                ["20600002250000000002", "", "043194", 60],
+                ["20600002250000000003", "", "043194", 60],
+                ["", "", "", ""],
+            ]
+        ),
+        {
+            "D2": '<c r="D2"><f>50+10</f><v>60</v></c>',
+            "D3": '<c r="D3" t="e"><f>VLOOKUP(A3,Sheet2!A:B,2,0)</f><v>#N/A</v></c>',
+            "A4": '<c r="A4"><f>Sheet2!A4</f></c>',
+            "C5": '<c r="C5" t="e"><v>#REF!</v></c>',
+        },
+    )
+
+    rows = read_score_file(data, file_name="成绩.xlsx")
+
+    assert [row.row_number for row in rows] == [2, 3, 4, 5]
+    assert rows[0].problem == ""
+    assert rows[0].score == 60
+    assert rows[1].problem == (
+        "第 3 行「成绩」是公式（=VLOOKUP(A3,Sheet2!A:B,2,0)），计算结果是错误值 #N/A。"
+        "请在 Excel 中改正公式，或直接填写正确的内容后再导入"
+    )
+    assert rows[2].problem == (
+        "第 4 行「准考证号」是公式（=Sheet2!A4），文件中没有它的计算结果。"
+        "请在 Excel 中打开并保存，或把该列复制后“选择性粘贴-数值”再导入"
+    )
+    assert rows[3].problem == (
+        "第 5 行「科目编码」是错误值 #REF!，请填写正确的内容后再导入"
+    )
 
 
 def test_file_header_found_below_title_with_invisible_characters():

@@ -18,6 +18,12 @@ from xcert_app.clock import beijing
 from xcert_app.models.accounts import Role
 from xcert_app.models.candidates import Candidate
 from xcert_app.models.catalogue import PlanSubject
+from xcert_app.models.declarations import (
+    Declaration,
+    DeclarationPlan,
+    DeclarationStatus,
+)
+from xcert_app.models.orgs import OrgKind
 from xcert_app.models.registrations import Registration
 from xcert_app.models.sites import Room, SiteLoan, SiteStatus
 from xcert_app.services import notifications, sites
@@ -56,13 +62,91 @@ def test_site_without_pilot_rejected(session):
     assert "没有审核通过" in caught.value.errors["certificates"]
 
 
-def test_last_year_pilot_does_not_count(session):
+# A school's pilot year is its latest year with an approved declaration, up to the
+# current one, so on this day a 2026 pilot still counts.
+JANUARY = beijing(2027, 1, 25, 10, 0)
+
+
+def approve_declaration(session, school, certificate_id: int, year: int) -> None:
+    """Add an approved declaration of the certificate by the school in ``year``."""
+    department = make_organisation(
+        session, kind=OrgKind.PROVINCE_DEPARTMENT, name=f"教委{year}"
+    )
+    plan = DeclarationPlan(
+        department_id=department.id,
+        province_code="110000",
+        year=year,
+        batch_name=f"{year}年第一次",
+        opens_at=beijing(year, 1, 1),
+        closes_at=beijing(year, 12, 31),
+    )
+    session.add(plan)
+    session.flush()
+    session.add(
+        Declaration(
+            plan_id=plan.id,
+            school_id=school.id,
+            certificate_id=certificate_id,
+            planned_count=50,
+            approved_count=40,
+            status=DeclarationStatus.APPROVED,
+        )
+    )
+    session.flush()
+
+
+def test_older_pilot_does_not_count_after_newer(session):
     add_divisions(session)
     cat = make_catalogue(session)
+    other = make_catalogue(session, code_prefix="20", certificate_code="156000999")
     school, actor = make_pilot_school(session, cat, year=2025)
+    approve_declaration(session, school, other.certificate_id, 2026)
+
     with pytest.raises(ValidationError) as caught:
         sites.declare_site(session, actor=actor, data=site_input(cat, school))
-    assert "2026 年" in caught.value.errors["certificates"]
+
+    assert caught.value.errors["certificates"] == (
+        "本校 2026 年没有审核通过的“物流管理职业技能等级证书”试点申报，"
+        "不能为该证书申报考核站点"
+    )
+
+
+def test_site_declared_in_january_for_last_year(session, frozen_clock):
+    add_divisions(session)
+    cat = make_catalogue(session)
+    school, actor = make_pilot_school(session, cat, year=2026)
+    frozen_clock.set(JANUARY)
+
+    site = sites.declare_site(session, actor=actor, data=site_input(cat, school))
+
+    assert site.status == SiteStatus.PENDING
+    assert sites.site_level_ids(session, site.id) == [cat.level.id]
+
+
+def test_next_year_pilot_does_not_count_in_december(session):
+    add_divisions(session)
+    cat = make_catalogue(session)
+    other = make_catalogue(session, code_prefix="20", certificate_code="156000999")
+    school, actor = make_pilot_school(session, cat, year=2026)
+    approve_declaration(session, school, other.certificate_id, 2027)
+
+    site = sites.declare_site(session, actor=actor, data=site_input(cat, school))
+
+    assert site.status == SiteStatus.PENDING
+
+
+def test_new_pilot_year_applies_in_january(session, frozen_clock):
+    add_divisions(session)
+    cat = make_catalogue(session)
+    other = make_catalogue(session, code_prefix="20", certificate_code="156000999")
+    school, actor = make_pilot_school(session, cat, year=2026)
+    approve_declaration(session, school, other.certificate_id, 2027)
+    frozen_clock.set(JANUARY)
+
+    with pytest.raises(ValidationError) as caught:
+        sites.declare_site(session, actor=actor, data=site_input(cat, school))
+
+    assert "本校 2027 年没有审核通过" in caught.value.errors["certificates"]
 
 
 def test_declared_site_waits_for_review(session, pilot):
@@ -254,6 +338,30 @@ def test_loan_assigns_school_without_site(session, pilot):
     assert sites.borrowed_site_ids(session, school_id=borrower.id) == [site.id]
     rows = sites.list_loans(session, actor=cat.org_actor)
     assert rows[0].host_school_name == school.name
+
+
+def test_schools_without_site_in_january(session, pilot, frozen_clock):
+    cat, school, actor = pilot
+    make_approved_site(session, cat, school, actor)
+    last_year_school, _ = make_pilot_school(session, cat, year=2026)
+    moved_on_school, _ = make_pilot_school(session, cat, year=2026)
+    other = make_catalogue(session, code_prefix="20", certificate_code="156000999")
+    approve_declaration(session, moved_on_school, other.certificate_id, 2027)
+    frozen_clock.set(JANUARY)
+
+    listed = sites.schools_without_site(session, actor=cat.org_actor)
+
+    assert [row.id for row in listed] == [last_year_school.id]
+
+
+def test_schools_without_site_skip_next_year(session, pilot):
+    cat, school, _actor = pilot
+    next_year_school, _ = make_pilot_school(session, cat, year=2027)
+
+    listed = sites.schools_without_site(session, actor=cat.org_actor)
+
+    assert next_year_school.id not in [row.id for row in listed]
+    assert [row.id for row in listed] == [school.id]
 
 
 def test_loan_rejected_for_school_with_site(session, pilot):

@@ -7,7 +7,7 @@ from xcert_app.clock import clock, format_beijing
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
-from xcert_app.services import dashboard, notifications, todo
+from xcert_app.services import dashboard, notifications, pilot_years, todo
 from xcert_app.spreadsheets.reports import table_to_xlsx
 from xcert_app.state import SessionState, shows_service_errors
 
@@ -82,7 +82,7 @@ class HomeState(SessionState):
             self.unread_notifications = notifications.unread_count(session, actor=actor)
             now = clock.now()
             self.today_text = format_beijing(now, "%Y-%m-%d")
-            self.pilot_year_text = f"{dashboard.pilot_year(session, actor=actor)}年度"
+            self.pilot_year_text = f"{pilot_years.pilot_year(session, actor=actor)}年度"
             self.todo_items = [
                 {
                     "title": item.title,

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, case, exists
+from sqlalchemy import Select, case
 from sqlmodel import Session, func, or_, select
 
 from xcert_app.clock import beijing, clock, format_beijing
@@ -24,13 +24,8 @@ from xcert_app.models.registrations import Registration, RegistrationStatus
 from xcert_app.models.scheduling import Arrangement
 from xcert_app.models.scores import CertificateResult
 from xcert_app.models.sites import ExamSite, Room, SiteStatus
-from xcert_app.services.actor import (
-    REVIEWER_ROLES,
-    SCHOOL_ROLES,
-    Actor,
-    require_role,
-)
-from xcert_app.services.registrations import plan_year
+from xcert_app.services.actor import Actor, require_role
+from xcert_app.services.pilot_years import pilot_year
 
 WINDOWS = (
     ("registration", "报名"),
@@ -96,67 +91,6 @@ def plan_timeline(plan: ExamPlan, now: datetime) -> PlanTimeline:
             )
         )
     return PlanTimeline(plan.code, plan.name, bars, position(now), current_step)
-
-
-def pilot_year(session: Session, *, actor: Actor) -> int:
-    """Return the pilot year the caller's home-page figures cover.
-
-    It is the latest year, up to the current calendar year, in which the caller's
-    organisation has data, so in January the figures still show the year that just
-    ended. For a school that is a year with an approved declaration, for a province
-    or city a year with declarations submitted by its schools, and for an
-    assessment organisation the year of a plan with registrations. Without such
-    data, and for other roles, it is the current calendar year.
-    """
-    this_year = clock.today().year
-    if actor.role in SCHOOL_ROLES:
-        years = _school_pilot_years(session, school_id=actor.organisation_id)
-    elif actor.role in REVIEWER_ROLES:
-        years = _reviewer_pilot_years(session, actor)
-    elif actor.role == Role.ORG_ADMIN:
-        years = _org_pilot_years(session, org_id=actor.organisation_id)
-    else:
-        years = []
-    return max((year for year in years if year <= this_year), default=this_year)
-
-
-def _school_pilot_years(session: Session, *, school_id: int) -> list[int]:
-    return session.exec(
-        select(DeclarationPlan.year)
-        .distinct()
-        .join(Declaration, Declaration.plan_id == DeclarationPlan.id)
-        .where(
-            Declaration.school_id == school_id,
-            Declaration.status == DeclarationStatus.APPROVED,
-        )
-    ).all()
-
-
-def _reviewer_pilot_years(session: Session, actor: Actor) -> list[int]:
-    query = (
-        select(DeclarationPlan.year)
-        .distinct()
-        .join(Declaration, Declaration.plan_id == DeclarationPlan.id)
-        .where(
-            DeclarationPlan.province_code == actor.province_code,
-            Declaration.status != DeclarationStatus.DRAFT,
-        )
-    )
-    if actor.role == Role.CITY_REVIEWER:
-        query = query.join(
-            Organisation, Organisation.id == Declaration.school_id
-        ).where(Organisation.city_code == actor.city_code)
-    return session.exec(query).all()
-
-
-def _org_pilot_years(session: Session, *, org_id: int) -> list[int]:
-    plans = session.exec(
-        select(ExamPlan).where(
-            ExamPlan.org_id == org_id,
-            exists().where(Registration.plan_id == ExamPlan.id),
-        )
-    ).all()
-    return [plan_year(plan) for plan in plans]
 
 
 def _year_bounds(year: int) -> tuple[datetime, datetime]:

@@ -1,9 +1,9 @@
 """Exam sites a school declares to an organisation, borrowed sites, and rooms per plan.
 
-A school may declare a site only for certificates it pilots this year (an
-approved declaration in the current Beijing year). The organisation approves or
-rejects; a rejected site is edited and sent again. Rooms belong to one plan and
-one approved site, and can be copied from an earlier plan.
+A school may declare a site only for certificates it pilots in its pilot year: the
+latest year, up to the current Beijing year, with an approved declaration. The
+organisation approves or rejects; a rejected site is edited and sent again. Rooms
+belong to one plan and one approved site, and can be copied from an earlier plan.
 """
 
 import io
@@ -60,6 +60,7 @@ from xcert_app.services.errors import (
 )
 from xcert_app.services.identity import is_valid_email, is_valid_mobile
 from xcert_app.services.notifications import notify
+from xcert_app.services.pilot_years import school_pilot_year, school_pilot_years
 
 logger = logging.getLogger(__name__)
 
@@ -166,8 +167,8 @@ def suggested_site_name(
     return f"{school.name}{short_name}{SITE_NAME_SUFFIX}"
 
 
-def piloted_certificate_ids(session: Session, *, school_id: int) -> set[int]:
-    """Return the certificates with an approved declaration in the current Beijing year."""
+def piloted_certificate_ids(session: Session, *, school_id: int, year: int) -> set[int]:
+    """Return the certificates with an approved declaration of the school in ``year``."""
     return set(
         session.exec(
             select(Declaration.certificate_id)
@@ -175,7 +176,7 @@ def piloted_certificate_ids(session: Session, *, school_id: int) -> set[int]:
             .where(
                 Declaration.school_id == school_id,
                 Declaration.status == DeclarationStatus.APPROVED,
-                DeclarationPlan.year == clock.today().year,
+                DeclarationPlan.year == year,
             )
         ).all()
     )
@@ -260,14 +261,14 @@ def region_problem(
 def _certificates_problem(
     session: Session, school_id: int, organisation: Organisation, data: SiteInput
 ) -> str:
-    piloted = piloted_certificate_ids(session, school_id=school_id)
+    year = school_pilot_year(session, school_id=school_id)
+    piloted = piloted_certificate_ids(session, school_id=school_id, year=year)
     for level_id in data.certificate_level_ids:
         level = session.get(CertificateLevel, level_id)
         certificate = session.get(Certificate, level.certificate_id) if level else None
         if certificate is None or certificate.org_id != organisation.id:
             return f"所选证书不属于{organisation.name}，请重新选择"
         if certificate.id not in piloted:
-            year = clock.today().year
             return (
                 f"本校 {year} 年没有审核通过的“{certificate.name}”试点申报，"
                 "不能为该证书申报考核站点"
@@ -655,19 +656,26 @@ class LoanRow:
 
 
 def schools_without_site(session: Session, *, actor: Actor) -> list[Organisation]:
-    """Return schools piloting one of the organisation's certificates this year
-    that have no approved site with it, so the organisation can lend them one."""
+    """Return the schools that need a borrowed site from the organisation.
+
+    These pilot one of its certificates in their own pilot year, so they could
+    declare a site for it, but have no approved site with the organisation.
+    """
     org_id = require_org(actor)
-    year = clock.today().year
+    latest = school_pilot_years()
     piloting = set(
         session.exec(
             select(Declaration.school_id)
             .join(DeclarationPlan, DeclarationPlan.id == Declaration.plan_id)
             .join(Certificate, Certificate.id == Declaration.certificate_id)
+            .join(
+                latest,
+                (latest.c.school_id == Declaration.school_id)
+                & (latest.c.year == DeclarationPlan.year),
+            )
             .where(
                 Certificate.org_id == org_id,
                 Declaration.status == DeclarationStatus.APPROVED,
-                DeclarationPlan.year == year,
             )
         ).all()
     )

@@ -29,7 +29,7 @@ from xcert_app.spreadsheets.reading import (
     read_table,
     text_value,
 )
-from xcert_app.spreadsheets.xlsx_cells import UnreadableCell
+from xcert_app.spreadsheets.xlsx_cells import UnreadableCell, unreadable_message
 
 ID_CARD = "居民身份证"
 RESIDENCE_PERMIT = "港澳台居民居住证"
@@ -164,8 +164,6 @@ TEXT_FIELDS = ("id_number", "mobile")
 # column of an error report are written as text too.
 LONG_DIGITS = 12
 LONG_NUMBER = 10 ** (LONG_DIGITS - 1)
-# Longer formulas are cut in messages, which must stay readable in a list.
-FORMULA_SHOWN = 40
 
 
 @dataclass(slots=True)
@@ -276,26 +274,6 @@ def _choice(value: str, options: Sequence[str], aliases: dict[str, str]) -> str 
     if value in options:
         return value
     return aliases.get(value)
-
-
-def unreadable_message(where: str, unreadable: UnreadableCell) -> str:
-    """Explain a formula without a cached result or an error value, and the fix."""
-    formula = unreadable.formula or ""
-    if len(formula) > FORMULA_SHOWN:
-        formula = formula[:FORMULA_SHOWN] + "…"
-    # Cells that share a formula with the first cell of a range hold no text.
-    formula_text = f"（={formula}）" if formula else ""
-    if unreadable.error and unreadable.formula is not None:
-        return (
-            f"{where}是公式{formula_text}，计算结果是错误值 {unreadable.error}。"
-            "请在 Excel 中改正公式，或直接填写正确的内容后再导入"
-        )
-    if unreadable.error:
-        return f"{where}是错误值 {unreadable.error}，请填写正确的内容后再导入"
-    return (
-        f"{where}是公式{formula_text}，文件中没有它的计算结果。"
-        "请在 Excel 中打开并保存，或把该列复制后“选择性粘贴-数值”再导入"
-    )
 
 
 def check_row(row: SheetRow, columns: dict[str, int], kind: str) -> CheckedRow:

@@ -17,7 +17,11 @@ from dataclasses import dataclass
 import python_calamine
 
 from xcert_app.services.errors import ServiceError
-from xcert_app.spreadsheets.xlsx_cells import UnreadableCell, unreadable_cells
+from xcert_app.spreadsheets.xlsx_cells import (
+    UnreadableCell,
+    mark_unreadable,
+    unreadable_cells,
+)
 
 XLSX = "xlsx"
 XLS = "xls"
@@ -156,20 +160,8 @@ def read_sheets(data: bytes) -> tuple[str, list[tuple[str, list[list]]]]:
     if file_format == XLSX:
         found = unreadable_cells(data)
         for name, rows in sheets:
-            _mark_unreadable(rows, found.get(name, {}))
+            mark_unreadable(rows, found.get(name, {}))
     return file_format, sheets
-
-
-def _mark_unreadable(
-    rows: list[list], cells: dict[tuple[int, int], UnreadableCell]
-) -> None:
-    for (row_index, column_index), unreadable in cells.items():
-        while len(rows) <= row_index:
-            rows.append([])
-        row = rows[row_index]
-        if len(row) <= column_index:
-            row.extend([""] * (column_index + 1 - len(row)))
-        row[column_index] = unreadable
 
 
 def find_header(

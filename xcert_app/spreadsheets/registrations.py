@@ -2,7 +2,8 @@
 
 An import lists either certificate levels (证件号码 + 证书名称 + 证书等级) or subjects
 (证件号码 + 科目编码). Cells are normalised here (full-width digits, stray spaces,
-lower-case X); the rules about candidates and quotas live in the service.
+lower-case X), and a formula without a cached result or an error value refuses its
+row. The rules about candidates and quotas live in the service.
 """
 
 import io
@@ -15,6 +16,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook
+
+from xcert_app.spreadsheets.xlsx_cells import (
+    UnreadableCell,
+    mark_unreadable,
+    unreadable_cells,
+    unreadable_message,
+)
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -114,7 +122,8 @@ def _read_rows(data: bytes, file_name: str) -> list[tuple[int, list]]:
         raise SpreadsheetError(
             f"文件 {file_name} 超过 5 MB，请删除多余的工作表或空行后重新上传"
         )
-    if not (data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0")):
+    is_xlsx = data.startswith(b"PK\x03\x04")
+    if not (is_xlsx or data.startswith(b"\xd0\xcf\x11\xe0")):
         raise SpreadsheetError(
             f"文件 {file_name} 不是 Excel 工作簿；请下载模板填写后另存为 .xlsx 再上传"
         )
@@ -127,6 +136,9 @@ def _read_rows(data: bytes, file_name: str) -> list[tuple[int, list]]:
             f"无法读取文件 {file_name}（{type(error).__name__}）；"
             "请用 Excel 打开后另存为 .xlsx 再上传"
         ) from error
+    if is_xlsx:
+        found = unreadable_cells(data)
+        mark_unreadable(values, found.get(workbook.sheet_names[0], {}))
     return [(index + 1, row) for index, row in enumerate(values)]
 
 
@@ -166,35 +178,61 @@ def parse_import(
 
     parsed: list[ImportRow] = []
     blank_rows = 0
+    read_columns = {headers[header] for header in COLUMNS[kind]}
     for row_number, cells in rows[header_position + 1 :]:
 
         def cell(header: str, cells=cells):
             column = headers.get(header)
             return cells[column] if column is not None and column < len(cells) else None
 
-        if all(clean_text(value) == "" for value in cells):
+        if _is_blank(cells, read_columns):
             blank_rows += 1
             continue
         parsed.append(_parse_row(kind, row_number, cell))
     return ParsedImport(kind=kind, rows=parsed, blank_rows=blank_rows)
 
 
+def _is_blank(cells: list, read_columns: set[int]) -> bool:
+    """Tell whether a row is empty as calamine reads it.
+
+    An unreadable cell counts only in a column the import reads, so an error value
+    in a column of notes does not turn an empty row into a refused one.
+    """
+    for column, value in enumerate(cells):
+        if isinstance(value, UnreadableCell):
+            if column in read_columns:
+                return False
+        elif clean_text(value):
+            return False
+    return True
+
+
 def _parse_row(kind: ImportKind, row_number: int, cell) -> ImportRow:
-    id_number, id_problem = _id_number(cell(ID_HEADER))
+    unreadable = [
+        unreadable_message(f"第 {row_number} 行「{header}」", cell(header))
+        for header in COLUMNS[kind]
+        if isinstance(cell(header), UnreadableCell)
+    ]
+
+    def readable(header: str) -> object:
+        value = cell(header)
+        return None if isinstance(value, UnreadableCell) else value
+
+    id_number, id_problem = _id_number(readable(ID_HEADER))
     if kind == ImportKind.SUBJECT:
-        code, code_problem = _subject_code(cell(SUBJECT_HEADER))
+        code, code_problem = _subject_code(readable(SUBJECT_HEADER))
         return ImportRow(
             row_number=row_number,
             id_number=id_number,
             subject_code=code,
-            problem=id_problem or code_problem,
+            problem="；".join(unreadable) or id_problem or code_problem,
         )
     return ImportRow(
         row_number=row_number,
         id_number=id_number,
-        certificate_name=clean_text(cell(CERTIFICATE_HEADER)),
-        level=clean_text(cell(LEVEL_HEADER)).replace(" ", ""),
-        problem=id_problem,
+        certificate_name=clean_text(readable(CERTIFICATE_HEADER)),
+        level=clean_text(readable(LEVEL_HEADER)).replace(" ", ""),
+        problem="；".join(unreadable) or id_problem,
     )
 
 

@@ -2,22 +2,28 @@
 
 An import sheet has a header row with 准考证号 or 证件号码, 科目编码 and 成绩
 (a number, 缺考 or 违纪), and optionally 更正原因. Cells are read as Excel stored
-them and never repaired: a subject code or ticket number kept as a number, or a
-formula without a saved value, refuses that row with the reason.
+them and never repaired: a subject code or ticket number kept as a number, a
+formula without a cached result or an error value such as ``#N/A`` refuses that
+row with the reason.
 """
 
 import csv
 import io
 import logging
 import unicodedata
-import zipfile
 from datetime import date, datetime, time
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from python_calamine import CalamineError, CalamineWorkbook
 
 from xcert_app.services.errors import ServiceError
 from xcert_app.services.scores import ScoreRow
+from xcert_app.spreadsheets.xlsx_cells import (
+    UnreadableCell,
+    mark_unreadable,
+    unreadable_cells,
+    unreadable_message,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,26 +60,27 @@ def read_score_file(data: bytes, *, file_name: str = "") -> list[ScoreRow]:
         raise ServiceError(f"文件 {file_name} 是空文件，请重新选择")
     if len(data) > MAX_FILE_BYTES:
         raise ServiceError(f"文件 {file_name} 超过 10 MB，请拆分后分批导入")
-    formula_cells: set[tuple[int, int]] = set()
-    if data.startswith(_XLSX_MAGIC):
-        grid = _read_workbook(data, file_name)
-        formula_cells = _formula_cells(data)
-    elif data.startswith(_XLS_MAGIC):
+    if data.startswith((_XLSX_MAGIC, _XLS_MAGIC)):
         grid = _read_workbook(data, file_name)
     else:
         grid = _read_csv(data, file_name)
-    return _rows_from_grid(grid, formula_cells, file_name)
+    return _rows_from_grid(grid, file_name)
 
 
 def _read_workbook(data: bytes, file_name: str) -> list[list]:
+    """Read the first sheet; in an .xlsx, formulas without a result are marked."""
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        grid = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except (CalamineError, ValueError, OSError) as error:
         logger.warning("score file %s unreadable: %s", file_name, error)
         raise ServiceError(
             f"无法读取文件 {file_name}：它不是有效的 Excel 文件，请另存为 .xlsx 后重试"
         ) from None
+    if data.startswith(_XLSX_MAGIC):
+        found = unreadable_cells(data)
+        mark_unreadable(grid, found.get(workbook.sheet_names[0], {}))
+    return grid
 
 
 def _read_csv(data: bytes, file_name: str) -> list[list]:
@@ -88,22 +95,6 @@ def _read_csv(data: bytes, file_name: str) -> list[list]:
     raise ServiceError(
         f"无法识别文件 {file_name} 的格式：请上传 Excel（.xlsx/.xls）或 CSV 文件"
     )
-
-
-def _formula_cells(data: bytes) -> set[tuple[int, int]]:
-    """Return the 0-based (row, column) of formula cells on the first sheet."""
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        return set()
-    cells = set()
-    sheet = workbook.worksheets[0]
-    for row in sheet.iter_rows():
-        for cell in row:
-            if getattr(cell, "data_type", "") == "f":
-                cells.add((cell.row - 1, cell.column - 1))
-    workbook.close()
-    return cells
 
 
 def _find_header(grid: list[list], file_name: str) -> tuple[int, dict[str, int]]:
@@ -131,9 +122,7 @@ def _find_header(grid: list[list], file_name: str) -> tuple[int, dict[str, int]]
     )
 
 
-def _rows_from_grid(
-    grid: list[list], formula_cells: set[tuple[int, int]], file_name: str
-) -> list[ScoreRow]:
+def _rows_from_grid(grid: list[list], file_name: str) -> list[ScoreRow]:
     header_index, columns = _find_header(grid, file_name)
     rows = []
     for row_index in range(header_index + 1, len(grid)):
@@ -142,17 +131,16 @@ def _rows_from_grid(
             key: cells[column] if column < len(cells) else ""
             for key, column in columns.items()
         }
-        formula_without_value = [
-            key
-            for key, column in columns.items()
-            if (row_index, column) in formula_cells and values[key] in ("", None)
-        ]
-        if not formula_without_value and all(
-            clean_text(str(value)) == "" for value in values.values()
-        ):
+        if all(_is_blank(value) for value in values.values()):
             continue
-        rows.append(_row(row_index + 1, values, formula_without_value))
+        rows.append(_row(row_index + 1, values))
     return rows
+
+
+def _is_blank(value: object) -> bool:
+    if isinstance(value, UnreadableCell):
+        return False
+    return clean_text(str(value)) == ""
 
 
 _LABELS = {
@@ -164,16 +152,16 @@ _LABELS = {
 }
 
 
-def _row(row_number: int, values: dict, formula_keys: list[str]) -> ScoreRow:
+def _row(row_number: int, values: dict) -> ScoreRow:
     """Build one import row from its cells, with every problem found in them."""
     row = ScoreRow(row_number=row_number)
     problems = []
-    if formula_keys:
-        names = "、".join(_LABELS[key] for key in formula_keys)
-        problems.append(
-            f"{names}是公式但文件中没有保存计算结果，请在 Excel 中打开并保存后再导入，"
-            "或改为直接填写数值"
-        )
+    for key, value in values.items():
+        if isinstance(value, UnreadableCell):
+            where = f"第 {row_number} 行「{_LABELS[key]}」"
+            problems.append(unreadable_message(where, value))
+            # The message above names the cause, so the checks below see it empty.
+            values[key] = ""
 
     code = values.get("subject_code", "")
     if isinstance(code, (int, float)) and not isinstance(code, bool):

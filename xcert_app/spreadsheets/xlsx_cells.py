@@ -4,8 +4,8 @@ python-calamine 0.9.1 returns a formula's cached result and nothing about the
 formula itself. A formula without a cached result (in files written by openpyxl
 and other scripts, and reported from some WPS exports) and an error value such
 as ``#N/A`` both come back as an empty string, so a reader would report the cell
-as empty. This module finds those cells in the sheet XML so the reader can name
-the real cause.
+as empty. This module finds those cells in the sheet XML, puts them into the rows
+calamine read, and words the message that names the real cause and the fix.
 """
 
 import logging
@@ -32,6 +32,8 @@ _STRICT_RELATIONSHIP_ID = "{http://purl.oclc.org/ooxml/officeDocument/relationsh
 _UNREADABLE_MARKS = (b"f>", b't="e"', b"t='e'")
 _CELL_REFERENCE = re.compile(r"([A-Z]+)(\d+)")
 _SCAN_CHUNK_BYTES = 1 << 20
+# Longer formulas are cut in messages, which must stay readable in a list.
+FORMULA_SHOWN = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,3 +165,36 @@ def unreadable_cells(data: bytes) -> dict[str, dict[tuple[int, int], UnreadableC
         # calamine has read the file already, so only the clearer messages are lost.
         logger.warning("formula scan of an .xlsx upload failed: %r", error)
         return {}
+
+
+def mark_unreadable(
+    rows: list[list], cells: dict[tuple[int, int], UnreadableCell]
+) -> None:
+    """Put each unreadable cell into ``rows`` (0-based, as calamine reads a sheet)."""
+    for (row_index, column_index), unreadable in cells.items():
+        while len(rows) <= row_index:
+            rows.append([])
+        row = rows[row_index]
+        if len(row) <= column_index:
+            row.extend([""] * (column_index + 1 - len(row)))
+        row[column_index] = unreadable
+
+
+def unreadable_message(where: str, unreadable: UnreadableCell) -> str:
+    """Explain a formula without a cached result or an error value, and the fix."""
+    formula = unreadable.formula or ""
+    if len(formula) > FORMULA_SHOWN:
+        formula = formula[:FORMULA_SHOWN] + "…"
+    # Cells that share a formula with the first cell of a range hold no text.
+    formula_text = f"（={formula}）" if formula else ""
+    if unreadable.error and unreadable.formula is not None:
+        return (
+            f"{where}是公式{formula_text}，计算结果是错误值 {unreadable.error}。"
+            "请在 Excel 中改正公式，或直接填写正确的内容后再导入"
+        )
+    if unreadable.error:
+        return f"{where}是错误值 {unreadable.error}，请填写正确的内容后再导入"
+    return (
+        f"{where}是公式{formula_text}，文件中没有它的计算结果。"
+        "请在 Excel 中打开并保存，或把该列复制后“选择性粘贴-数值”再导入"
+    )
