@@ -165,7 +165,7 @@ def test_school_reads_demo_subjects_and_plan(login, page: Page, app_url):
     detail = page.locator("#plan-detail")
     expect(detail).to_contain_text("物流管理职业技能等级证书(中级)")
     expect(detail.locator("tr", has_text="043194")).to_contain_text("40%")
-    expect(detail.locator("tr", has_text="577975")).to_contain_text("1190分钟")
+    expect(detail.locator("tr", has_text="577975")).to_contain_text("120分钟")
     screenshot(page, "catalogue-school-plan-detail")
 
 

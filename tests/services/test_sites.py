@@ -111,6 +111,17 @@ def test_older_pilot_does_not_count_after_newer(session):
     )
 
 
+def test_pilot_two_years_ago_does_not_count(session):
+    add_divisions(session)
+    cat = make_catalogue(session)
+    school, actor = make_pilot_school(session, cat, year=2024)
+
+    with pytest.raises(ValidationError) as caught:
+        sites.declare_site(session, actor=actor, data=site_input(cat, school))
+
+    assert "本校 2026 年没有审核通过" in caught.value.errors["certificates"]
+
+
 def test_site_declared_in_january_for_last_year(session, frozen_clock):
     add_divisions(session)
     cat = make_catalogue(session)

@@ -1,5 +1,9 @@
-"""The pilot year an organisation works in: the latest year, up to the current one,
-in which it has data, so in January the year that just ended still applies."""
+"""The pilot year an organisation works in: the current year, or the year that just
+ended while the organisation has data of that year and none of the current one.
+
+A pilot year's exams and certificates can run into the next year, so a school
+approved for 2026 still works in 2026 on 2027-01-10. A year older than that no
+longer applies."""
 
 from sqlalchemy import Subquery, exists
 from sqlmodel import Session, func, select
@@ -21,12 +25,12 @@ from xcert_app.services.registrations import plan_year
 def pilot_year(session: Session, *, actor: Actor) -> int:
     """Return the pilot year of the caller's organisation.
 
-    It is the latest year, up to the current calendar year, in which the caller's
-    organisation has data, so in January it is still the year that just ended. For a
-    school that is a year with an approved declaration, for a province or city a
-    year with declarations submitted by its schools, and for an assessment
-    organisation the year of a plan with registrations. Without such data, and for
-    other roles, it is the current calendar year.
+    It is the current calendar year or the year before, the later of the two in
+    which the caller's organisation has data. For a school that is a year with an
+    approved declaration, for a province or city a year with declarations submitted
+    by its schools, and for an assessment organisation the year of a plan with
+    registrations. Without such data, and for other roles, it is the current
+    calendar year.
     """
     if actor.role in SCHOOL_ROLES:
         return school_pilot_year(session, school_id=actor.organisation_id)
@@ -37,15 +41,15 @@ def pilot_year(session: Session, *, actor: Actor) -> int:
     else:
         years = []
     this_year = clock.today().year
-    return max((year for year in years if year <= this_year), default=this_year)
+    return max(
+        (year for year in years if this_year - 1 <= year <= this_year),
+        default=this_year,
+    )
 
 
 def school_pilot_year(session: Session, *, school_id: int) -> int:
-    """Return the school's pilot year: its latest year with an approved declaration.
-
-    NOTE: a school with no approval in the current or the previous year keeps an
-    older pilot year, so in 2026 a school last approved in 2025 still has 2025.
-    """
+    """Return the school's pilot year: the current or the previous year, the later
+    of the two with an approved declaration, else the current year."""
     latest = school_pilot_years()
     year = session.exec(
         select(latest.c.year).where(latest.c.school_id == school_id)
@@ -56,8 +60,8 @@ def school_pilot_year(session: Session, *, school_id: int) -> int:
 def school_pilot_years() -> Subquery:
     """Return a subquery of ``(school_id, year)``: each school's pilot year.
 
-    Schools without an approved declaration up to the current year have no row;
-    their pilot year is the current calendar year.
+    Schools without an approved declaration of the current or the previous year
+    have no row, and their pilot year is the current calendar year.
     """
     return (
         select(
@@ -67,7 +71,7 @@ def school_pilot_years() -> Subquery:
         .join(DeclarationPlan, DeclarationPlan.id == Declaration.plan_id)
         .where(
             Declaration.status == DeclarationStatus.APPROVED,
-            DeclarationPlan.year <= clock.today().year,
+            DeclarationPlan.year.between(clock.today().year - 1, clock.today().year),
         )
         .group_by(Declaration.school_id)
         .subquery()
