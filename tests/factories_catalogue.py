@@ -144,9 +144,29 @@ def make_pilot_school(
     """Add a school with a declaration of the certificate, approved unless ``approved`` is false."""
     school = make_organisation(session, name=f"测试职业学院{cat.org.id}")
     actor = make_actor(session, role=Role.SCHOOL_ADMIN, organisation=school)
-    year = year or clock.today().year
+    add_declaration(
+        session,
+        school,
+        cat.certificate_id,
+        year or clock.today().year,
+        approved=approved,
+    )
+    return school, actor
+
+
+def add_declaration(
+    session: Session,
+    school: Organisation,
+    certificate_id: int,
+    year: int,
+    *,
+    approved: bool = True,
+) -> None:
+    """Add a declaration of the certificate by the school in ``year``, approved unless ``approved`` is false."""
     department = make_organisation(
-        session, kind=OrgKind.PROVINCE_DEPARTMENT, name=f"教委{school.id}"
+        session,
+        kind=OrgKind.PROVINCE_DEPARTMENT,
+        name=f"教委{school.id}-{certificate_id}-{year}",
     )
     plan = DeclarationPlan(
         department_id=department.id,
@@ -162,14 +182,13 @@ def make_pilot_school(
         Declaration(
             plan_id=plan.id,
             school_id=school.id,
-            certificate_id=cat.certificate_id,
+            certificate_id=certificate_id,
             planned_count=100,
             approved_count=80 if approved else None,
             status=DeclarationStatus.APPROVED if approved else DeclarationStatus.DRAFT,
         )
     )
     session.flush()
-    return school, actor
 
 
 def site_input(cat: Catalogue, school: Organisation, **changes) -> sites.SiteInput:

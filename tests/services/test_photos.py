@@ -197,29 +197,23 @@ def test_id_not_in_school_unmatched(session, actor):
     assert report.unmatched == ["370285200407081232.jpg"]
 
 
-def test_thumbnails_only_for_own_school(session, actor):
+def test_thumbnail_drawn_for_own_school(session, actor):
     run(session, actor, zipped({f"{IDS[0]}.jpg": photo()}))
     candidate = session.exec(
         select(Candidate).where(Candidate.id_number == IDS[0])
     ).one()
     file_id = candidate.photo_file_id
-    found = photos.thumbnails(session, actor=actor, file_ids=[file_id])
-    assert Image.open(io.BytesIO(found[file_id])).size == (59, 83)
-    other = school_admin(session)
-    assert photos.thumbnails(session, actor=other, file_ids=[file_id]) == {}
 
-
-def test_thumbnail_keeps_the_red_background(session, actor):
-    run(session, actor, zipped({f"{IDS[0]}.jpg": photo()}))
-    candidate = session.exec(
-        select(Candidate).where(Candidate.id_number == IDS[0])
-    ).one()
-    file_id = candidate.photo_file_id
     found = photos.thumbnails(session, actor=actor, file_ids=[file_id])
-    red, green, blue = Image.open(io.BytesIO(found[file_id])).getpixel((2, 2))
+
+    thumbnail = Image.open(io.BytesIO(found[file_id]))
+    assert thumbnail.size == (59, 83)
+    red, green, blue = thumbnail.getpixel((2, 2))
     assert red > 150
     assert green < 80
     assert blue < 80
+    other = school_admin(session)
+    assert photos.thumbnails(session, actor=other, file_ids=[file_id]) == {}
 
 
 def test_unreadable_photo_file_has_no_thumbnail(session, actor):

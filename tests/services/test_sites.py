@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from tests.factories import make_actor, make_organisation
 from tests.factories_catalogue import (
+    add_declaration,
     add_divisions,
     make_approved_site,
     make_catalogue,
@@ -18,12 +19,6 @@ from xcert_app.clock import beijing
 from xcert_app.models.accounts import Role
 from xcert_app.models.candidates import Candidate
 from xcert_app.models.catalogue import PlanSubject
-from xcert_app.models.declarations import (
-    Declaration,
-    DeclarationPlan,
-    DeclarationStatus,
-)
-from xcert_app.models.orgs import OrgKind
 from xcert_app.models.registrations import Registration
 from xcert_app.models.sites import Room, SiteLoan, SiteStatus
 from xcert_app.services import notifications, sites
@@ -62,37 +57,9 @@ def test_site_without_pilot_rejected(session):
     assert "没有审核通过" in caught.value.errors["certificates"]
 
 
-# A school's pilot year is its latest year with an approved declaration, up to the
-# current one, so on this day a 2026 pilot still counts.
+# A school's pilot year is the current or the previous year, the later one with an
+# approved declaration, so on this day a 2026 pilot still counts.
 JANUARY = beijing(2027, 1, 25, 10, 0)
-
-
-def approve_declaration(session, school, certificate_id: int, year: int) -> None:
-    """Add an approved declaration of the certificate by the school in ``year``."""
-    department = make_organisation(
-        session, kind=OrgKind.PROVINCE_DEPARTMENT, name=f"教委{year}"
-    )
-    plan = DeclarationPlan(
-        department_id=department.id,
-        province_code="110000",
-        year=year,
-        batch_name=f"{year}年第一次",
-        opens_at=beijing(year, 1, 1),
-        closes_at=beijing(year, 12, 31),
-    )
-    session.add(plan)
-    session.flush()
-    session.add(
-        Declaration(
-            plan_id=plan.id,
-            school_id=school.id,
-            certificate_id=certificate_id,
-            planned_count=50,
-            approved_count=40,
-            status=DeclarationStatus.APPROVED,
-        )
-    )
-    session.flush()
 
 
 def test_older_pilot_does_not_count_after_newer(session):
@@ -100,7 +67,7 @@ def test_older_pilot_does_not_count_after_newer(session):
     cat = make_catalogue(session)
     other = make_catalogue(session, code_prefix="20", certificate_code="156000999")
     school, actor = make_pilot_school(session, cat, year=2025)
-    approve_declaration(session, school, other.certificate_id, 2026)
+    add_declaration(session, school, other.certificate_id, 2026)
 
     with pytest.raises(ValidationError) as caught:
         sites.declare_site(session, actor=actor, data=site_input(cat, school))
@@ -139,7 +106,7 @@ def test_next_year_pilot_does_not_count_in_december(session):
     cat = make_catalogue(session)
     other = make_catalogue(session, code_prefix="20", certificate_code="156000999")
     school, actor = make_pilot_school(session, cat, year=2026)
-    approve_declaration(session, school, other.certificate_id, 2027)
+    add_declaration(session, school, other.certificate_id, 2027)
 
     site = sites.declare_site(session, actor=actor, data=site_input(cat, school))
 
@@ -151,7 +118,7 @@ def test_new_pilot_year_applies_in_january(session, frozen_clock):
     cat = make_catalogue(session)
     other = make_catalogue(session, code_prefix="20", certificate_code="156000999")
     school, actor = make_pilot_school(session, cat, year=2026)
-    approve_declaration(session, school, other.certificate_id, 2027)
+    add_declaration(session, school, other.certificate_id, 2027)
     frozen_clock.set(JANUARY)
 
     with pytest.raises(ValidationError) as caught:
@@ -357,7 +324,7 @@ def test_schools_without_site_in_january(session, pilot, frozen_clock):
     last_year_school, _ = make_pilot_school(session, cat, year=2026)
     moved_on_school, _ = make_pilot_school(session, cat, year=2026)
     other = make_catalogue(session, code_prefix="20", certificate_code="156000999")
-    approve_declaration(session, moved_on_school, other.certificate_id, 2027)
+    add_declaration(session, moved_on_school, other.certificate_id, 2027)
     frozen_clock.set(JANUARY)
 
     listed = sites.schools_without_site(session, actor=cat.org_actor)
