@@ -833,15 +833,16 @@ def _import_panel() -> rx.Component:
                             id="import-message",
                         ),
                     ),
+                    # Notes first: one of them may sum up a whole column of errors.
+                    rx.foreach(
+                        state.import_notes,
+                        lambda note: rx.text(note, size="1", color_scheme="gray"),
+                    ),
                     rx.foreach(
                         state.check_errors,
                         lambda item: rx.text(
                             item["reasons"], size="1", color_scheme="red"
                         ),
-                    ),
-                    rx.foreach(
-                        state.import_notes,
-                        lambda note: rx.text(note, size="1", color_scheme="gray"),
                     ),
                     spacing="2",
                     id="check-report",
