@@ -1,7 +1,8 @@
 """HTTP endpoints beside the Reflex app.
 
 ``GET /api/verify?number=...&id_number=...`` returns JSON under the same rules as
-the public page: one response for every wrong pair, and a rate limit per client.
+the public page: each malformed field named, one response for every wrong pair, and
+a rate limit per client.
 
 ``GET /api/downloads/{id}`` returns a file generated for the caller's organisation
 (a batch of PDFs), so large files travel over HTTP instead of the websocket. A
@@ -67,9 +68,12 @@ async def verify_certificate(request: Request) -> JSONResponse:
             },
             status_code=400,
         )
-    problem = verification_public.number_problem(number)
-    if problem:
-        return JSONResponse({"found": False, "message": problem}, status_code=400)
+    errors = verification_public.form_errors(number, id_number)
+    if errors:
+        return JSONResponse(
+            {"found": False, "message": "；".join(errors.values()), "errors": errors},
+            status_code=400,
+        )
     try:
         with session_scope() as session:
             found = verification_public.verify(

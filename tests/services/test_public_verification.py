@@ -110,8 +110,12 @@ def test_api_answers_json_with_same_rules(session, issued):
     assert wrong.json() == {"found": False, "message": NOT_FOUND_MESSAGE}
     short = client.get("/api/verify", params={"number": "123", "id_number": "2"})
     assert short.status_code == 400
-    assert short.json()["message"] == "证书编号应为 22 位数字，当前为 3 位，请核对"
-    unknown = {"number": "1560003101260000000099", "id_number": "2"}
+    assert (
+        short.json()["errors"]["number"]
+        == "证书编号应为 22 位数字，当前为 3 位，请核对"
+    )
+    assert set(short.json()["errors"]) == {"number", "id_number"}
+    unknown = {"number": "1560003101260000000099", "id_number": "110101199003071233"}
     for _ in range(8):
         client.get("/api/verify", params=unknown)
     limited = client.get("/api/verify", params=unknown)
