@@ -74,6 +74,8 @@ def test_wrong_file_type_is_refused_in_chinese(login, page: Page, app_url, tmp_p
     path.write_bytes(b"MZ" + b"\0" * 64)
     login("cnu_head")
     page.goto(f"{app_url}/org/people")
+    # The page has loaded its state once the roster shows.
+    expect(page.locator("#staff-table")).to_be_visible()
     page.locator("#roster-upload input[type=file]").set_input_files(str(path))
     expect(page.get_by_text("文件未被接受")).to_be_visible()
     expect(page.get_by_text("setup.exe：文件类型或大小不符合要求")).to_be_visible()

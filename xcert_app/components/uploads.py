@@ -33,6 +33,8 @@ def rejected_files_toast(
         title="文件未被接受",
         description=rejected_files.to(ArrayVar).map(describe).join("\n") + "\n" + hint,
         close_button=True,
+        # Several lines of reasons take longer to read than the default 4 seconds.
+        duration=10_000,
         style={"white_space": "pre-line"},
     )
 
