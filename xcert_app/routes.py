@@ -22,12 +22,25 @@ EXPIRED_PARAMETER = "expired"
 def login_with_next(path: str, *, expired: bool = False) -> str:
     """Return the login URL that comes back to ``path`` afterwards.
 
-    With ``expired``, the login page shows that the last login has ended.
+    ``path`` may carry a query string (a filtered list), which is encoded so it
+    comes back whole. With ``expired``, the login page shows that the last login
+    has ended.
     """
-    flag = f"{EXPIRED_PARAMETER}=1" if expired else ""
-    if not path or path == LOGIN:
-        return f"{LOGIN}?{flag}" if flag else LOGIN
-    return f"{LOGIN}?next={path}&{flag}" if flag else f"{LOGIN}?next={path}"
+    params = {}
+    if path and path != LOGIN:
+        params["next"] = path
+    if expired:
+        params[EXPIRED_PARAMETER] = "1"
+    query = urlencode(params, safe="/")
+    return f"{LOGIN}?{query}" if query else LOGIN
+
+
+def is_local_path(target: str) -> bool:
+    """Tell whether ``target`` is a path on this site, safe to redirect to after login.
+
+    Browsers read ``//host`` and ``/\\host`` as another site.
+    """
+    return target.startswith("/") and not target.startswith(("//", "/\\"))
 
 
 def with_query(path: str, **params: str) -> str:

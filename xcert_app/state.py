@@ -86,7 +86,8 @@ class SessionState(rx.State):
     @rx.event
     def guard(self, allowed_roles: str):
         """Check the caller on page load: log in first, then the role must be allowed."""
-        path = self.router.url.path
+        url = self.router.url
+        path = url.path
         with session_scope() as session:
             actor = self.current_actor(session)
             if actor is None:
@@ -97,7 +98,8 @@ class SessionState(rx.State):
                 self.access = "checking"
                 if allowed_roles == Role.CANDIDATE.value:
                     return rx.redirect(routes.student_login(expired=expired))
-                return rx.redirect(routes.login_with_next(path, expired=expired))
+                back = f"{path}?{url.query}" if url.query else path
+                return rx.redirect(routes.login_with_next(back, expired=expired))
             self._remember(session, actor)
             if (
                 accounts.must_change_password(session, actor)

@@ -55,12 +55,19 @@ def test_expired_login_is_named_on_login_page(login, page: Page, app_url, demo_d
         auth_session.expires_at = auth_session.created_at
         demo_db.add(auth_session)
     demo_db.commit()
-    page.goto(f"{app_url}/candidates")
-    expect(page).to_have_url(f"{app_url}/login?next=/candidates&expired=1")
+    page.goto(f"{app_url}/candidates?missing=photo")
+    expect(page).to_have_url(
+        f"{app_url}/login?next=/candidates%3Fmissing%3Dphoto&expired=1"
+    )
     expect(page.locator("#login-expired")).to_have_text(
         "登录已过期或已失效，请重新登录"
     )
     screenshot(page, "login-expired")
+    page.fill("#username", "cnu_admin")
+    page.fill("#password", "Xcert2026")
+    page.click("#login-submit")
+    expect(page).to_have_url(f"{app_url}/candidates?missing=photo")
+    page.context.clear_cookies()
     page.goto(f"{app_url}/")
     expect(page).to_have_url(f"{app_url}/login?next=/")
     expect(page.locator("#login-submit")).to_be_visible()

@@ -65,7 +65,7 @@ class LoginState(SessionState):
         self.auth_token = token
         self.login_password = ""
         target = self.router.url.query_parameters.get("next", routes.HOME)
-        if not target.startswith("/") or target.startswith("//"):
+        if not routes.is_local_path(target):
             target = routes.HOME
         return rx.redirect(routes.CHANGE_PASSWORD if must_change else target)
 
