@@ -9,7 +9,6 @@ import reflex as rx
 import xcert_app.models  # noqa: F401  (registers every table)
 from xcert_app import pages
 from xcert_app.api import api
-from xcert_app.components import uploads  # noqa: F401  (Chinese rejected-file toast)
 from xcert_app.components.layout import signed_in_frame
 from xcert_app.components.page import REGISTRY
 from xcert_app.state import SessionState

@@ -3,6 +3,7 @@ check, the row report and a select with an 全部 entry."""
 
 import reflex as rx
 
+from xcert_app.components import uploads
 from xcert_app.services.errors import ServiceError
 from xcert_app.services.registrations import ImportReport
 from xcert_app.spreadsheets import registrations as sheets
@@ -95,7 +96,7 @@ def report_table(summary, rows) -> rx.Component:
 
 def upload_box(upload_id: str, handler, importing) -> rx.Component:
     """Build a drop zone that uploads the chosen file at once."""
-    return rx.upload(
+    return uploads.upload(
         rx.vstack(
             rx.cond(
                 importing,

@@ -1,8 +1,9 @@
 """Chinese feedback when the browser turns a chosen file away before uploading it.
 
 Reflex's upload box shows an English toast with the dropzone's own messages when a
-file has the wrong type or size. Every upload box of this app is created after this
-module replaces that default, so users read the reason in Chinese instead.
+file has the wrong type or size. Upload boxes are built with ``upload`` and
+``upload_root`` here, which pass the Chinese toast instead, so users read the reason
+in Chinese. Replacing Reflex's default at import would depend on the import order.
 
 An upload box also calls its ``on_drop`` handler with no files after such a
 refusal, so handlers return quietly on an empty list rather than add a second toast.
@@ -12,7 +13,6 @@ from typing import Any
 
 import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
-from reflex_components_core.core import upload as reflex_upload
 
 GENERAL_HINT = "请按页面提示选择正确格式、不超过大小限制的文件。"
 
@@ -39,4 +39,13 @@ def rejected_files_toast(
     )
 
 
-reflex_upload._default_drop_rejected = rejected_files_toast
+def upload(*children: rx.Component, **props: Any) -> rx.Component:
+    """Return ``rx.upload`` that explains a refused file with ``rejected_files_toast``."""
+    props.setdefault("on_drop_rejected", rejected_files_toast)
+    return rx.upload(*children, **props)
+
+
+def upload_root(*children: rx.Component, **props: Any) -> rx.Component:
+    """Return ``rx.upload.root`` that explains a refused file with ``rejected_files_toast``."""
+    props.setdefault("on_drop_rejected", rejected_files_toast)
+    return rx.upload.root(*children, **props)

@@ -7,6 +7,7 @@ import logging
 import reflex as rx
 
 from xcert_app import routes
+from xcert_app.components import uploads
 from xcert_app.components.links import link_parameters, pick
 from xcert_app.components.page import page
 from xcert_app.components.uploads import rejected_files_toast
@@ -716,7 +717,7 @@ def _upload_box(
         if refused_hint
         else {}
     )
-    return rx.upload(
+    return uploads.upload(
         rx.vstack(
             rx.icon("upload", size=18),
             rx.text(label, size="2"),

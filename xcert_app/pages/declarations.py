@@ -4,6 +4,7 @@ import reflex as rx
 
 from xcert_app import routes
 from xcert_app.clock import clock
+from xcert_app.components import uploads
 from xcert_app.components.callouts import callout_block
 from xcert_app.components.form_fields import pager
 from xcert_app.components.page import page
@@ -703,7 +704,7 @@ def declaration_form() -> rx.Component:
         _error("venue_description"),
         _label("其他佐证材料（选填）", required=False),
         rx.hstack(
-            rx.upload(
+            uploads.upload(
                 rx.button("选择文件", variant="soft", size="1", type="button"),
                 id=EVIDENCE_UPLOAD_ID,
                 max_files=1,

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from xcert_app import routes
+from xcert_app.components import uploads
 from xcert_app.components.form_fields import (
     RegionMixin,
     data_table,
@@ -441,7 +442,7 @@ def _declaration_form() -> rx.Component:
             labelled(
                 "其他佐证材料（选填）",
                 rx.hstack(
-                    rx.upload(
+                    uploads.upload(
                         rx.button("选择文件", variant="outline", type="button"),
                         id=EVIDENCE_UPLOAD_ID,
                         max_files=1,

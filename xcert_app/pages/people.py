@@ -4,6 +4,7 @@ import reflex as rx
 
 from xcert_app import routes
 from xcert_app.clock import format_beijing
+from xcert_app.components import uploads
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.services import people
@@ -380,7 +381,7 @@ def roster_card() -> rx.Component:
                     variant="soft",
                     size="1",
                 ),
-                rx.upload.root(
+                uploads.upload_root(
                     rx.button(
                         "从 Excel 导入名册", variant="soft", size="1", type="button"
                     ),

@@ -7,6 +7,7 @@ import logging
 import reflex as rx
 
 from xcert_app import routes
+from xcert_app.components import uploads
 from xcert_app.components.links import link_parameters, pick, plan_from_link
 from xcert_app.components.page import page
 from xcert_app.components.score_controls import (
@@ -500,7 +501,7 @@ def _import_card() -> rx.Component:
                 color_scheme="gray",
             ),
             rx.hstack(
-                rx.upload(
+                uploads.upload(
                     rx.button("选择成绩文件", variant="soft", type="button"),
                     id=_UPLOAD_ID,
                     max_files=1,

@@ -6,6 +6,7 @@ import reflex as rx
 
 from xcert_app import routes
 from xcert_app.clock import format_beijing
+from xcert_app.components import uploads
 from xcert_app.components.callouts import callout_block
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
@@ -192,7 +193,7 @@ def sample_certificate(seal_src) -> rx.Component:
 
 
 def _upload_box() -> rx.Component:
-    return rx.upload(
+    return uploads.upload(
         rx.vstack(
             rx.icon("image-up", size=28),
             rx.text("点击或拖入 PNG 签章图片", size="2"),

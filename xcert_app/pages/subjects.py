@@ -3,6 +3,7 @@
 import reflex as rx
 
 from xcert_app import routes
+from xcert_app.components import uploads
 from xcert_app.components.form_fields import (
     data_table,
     field_error,
@@ -547,7 +548,7 @@ def _import_card() -> rx.Component:
                 rx.button(
                     "下载导入模板", variant="soft", on_click=state.download_template
                 ),
-                rx.upload(
+                uploads.upload(
                     rx.button("选择文件", variant="outline", type="button"),
                     id=IMPORT_UPLOAD_ID,
                     max_files=1,
