@@ -42,8 +42,9 @@ def _collect(page: Page) -> list[str]:
 def _visit(page: Page, app_url: str, route: str, title: str) -> None:
     page.goto(app_url + route)
     expect(page.get_by_role("heading", name=title).first).to_be_visible()
-    # Rows arrive after the heading, from the page's load handler.
-    page.wait_for_timeout(800)
+    # Rows arrive after the heading, from the page's load handler. The wait is
+    # an estimate that weighs a late error against the length of the run.
+    page.wait_for_timeout(400)
 
 
 @pytest.mark.parametrize("username", sorted(ROLE_OF))
