@@ -13,7 +13,7 @@ from sqlmodel import select
 from tests.factories_candidates import make_candidate, photo, school_admin
 from xcert_app.models.candidates import Candidate, VerificationStatus
 from xcert_app.models.files import StoredFile
-from xcert_app.services import photos, storage
+from xcert_app.services import candidates, photos, storage
 from xcert_app.services.errors import ServiceError
 
 CASES = Path(os.environ.get("XCERT_CASES_DIR", "/work/shared/cases")) / "photos"
@@ -119,10 +119,30 @@ def test_path_traversal_writes_nothing_outside(session, actor, tmp_path):
 
 
 def test_replaced_photo_counted(session, actor):
-    data = zipped({f"{IDS[0]}.jpg": photo()})
-    run(session, actor, data)
-    report = run(session, actor, data)
+    run(session, actor, zipped({f"{IDS[0]}.jpg": photo()}))
+    report = run(session, actor, zipped({f"{IDS[0]}.jpg": photo(size=(300, 420))}))
     assert report.replaced == 1
+    assert report.unchanged == 0
+
+
+def test_same_archive_again_keeps_confirmation(session, actor):
+    data = zipped({f"{IDS[0]}.jpg": photo(background=(240, 240, 240))})
+    run(session, actor, data)
+    candidate = session.exec(
+        select(Candidate).where(Candidate.id_number == IDS[0])
+    ).one()
+    candidates.confirm_candidate(session, actor=actor, candidate_id=candidate.id)
+    files_before = len(session.exec(select(StoredFile.id)).all())
+
+    report = run(session, actor, data)
+
+    assert report.matched == 1
+    assert report.unchanged == 1
+    assert report.replaced == 0
+    assert report.needs_confirmation == 0
+    session.refresh(candidate)
+    assert candidate.verification_status == VerificationStatus.CONFIRMED
+    assert len(session.exec(select(StoredFile.id)).all()) == files_before
 
 
 def test_red_photo_verifies_candidate(session, actor):

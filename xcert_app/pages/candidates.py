@@ -427,7 +427,8 @@ class CandidatesState(SessionState):
             except ServiceError as error:
                 return rx.toast.error(error.message)
             self.photo_summary = (
-                f"照片导入完成：匹配 {report.matched} 张（其中替换 {report.replaced} 张），"
+                f"照片导入完成：匹配 {report.matched} 张（其中替换 {report.replaced} 张，"
+                f"与原照片相同未改动 {report.unchanged} 张），"
                 f"拒收 {len(report.refused)} 张，未匹配 {len(report.unmatched)} 个文件，"
                 f"待人工确认 {report.needs_confirmation} 人"
             )

@@ -8,6 +8,7 @@ already is one without EXIF or XMP, re-encoded otherwise. The grid's
 thumbnails are drawn from the stored photo when a page shows them.
 """
 
+import hashlib
 import io
 import logging
 import os
@@ -108,6 +109,8 @@ class PhotoReport:
     entries: int = 0
     matched: int = 0
     replaced: int = 0
+    # Matched photos identical to the candidate's current one, left as they are.
+    unchanged: int = 0
     refused: list[dict] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
     skipped: int = 0
@@ -397,6 +400,11 @@ class WrittenPhoto:
     reasons: list[str]
 
 
+@dataclass
+class UnchangedPhoto:
+    """A photo identical to the one its candidate has; nothing is written or verified."""
+
+
 def _store_photo(
     photo: Photo, *, candidate: dict, school_id: int, name: str
 ) -> WrittenPhoto:
@@ -524,20 +532,25 @@ def _check_members(
     members: list[tuple[zipfile.ZipInfo, str, dict]],
     school_id: int,
     archive: zipfile.ZipFile | None,
-) -> list[WrittenPhoto | PhotoRejected]:
+) -> list[WrittenPhoto | UnchangedPhoto | PhotoRejected]:
     """Read, check, store and verify a chunk of (member, file name, candidate) in a worker.
 
     A worker thread is given the archive; a worker process, given None, reads
-    the one it inherited.
+    the one it inherited. A photo identical to the candidate's current one is
+    not stored again, so importing the same archive twice keeps a confirmation.
     """
     if archive is None:
         archive = _inherited_archive
-    results: list[WrittenPhoto | PhotoRejected] = []
+    results: list[WrittenPhoto | UnchangedPhoto | PhotoRejected] = []
     for info, name, candidate in members:
         try:
             photo = check_photo(_read_entry(archive, info))
         except PhotoRejected as error:
             results.append(error)
+            continue
+        current = candidate["photo_sha256"]
+        if current and hashlib.sha256(photo.jpeg).hexdigest() == current:
+            results.append(UnchangedPhoto())
             continue
         results.append(
             _store_photo(photo, candidate=candidate, school_id=school_id, name=name)
@@ -572,7 +585,7 @@ def _check_pool(
 def _count_result(
     number: str,
     name: str,
-    result: WrittenPhoto | PhotoRejected,
+    result: WrittenPhoto | UnchangedPhoto | PhotoRejected,
     candidates: dict[str, dict],
     report: PhotoReport,
     written: list[tuple[int, WrittenPhoto]],
@@ -582,6 +595,9 @@ def _count_result(
         report.refused.append({"file": name, "reason": str(result)})
         return
     report.matched += 1
+    if isinstance(result, UnchangedPhoto):
+        report.unchanged += 1
+        return
     report.replaced += bool(candidates[number]["photo_file_id"])
     written.append((candidates[number]["id"], result))
 
@@ -666,7 +682,10 @@ def import_archive(
                 Candidate.id_type,
                 Candidate.id_number,
                 Candidate.photo_file_id,
-            ).where(Candidate.school_id == school_id)
+                StoredFile.sha256.label("photo_sha256"),
+            )
+            .outerjoin(StoredFile, StoredFile.id == Candidate.photo_file_id)
+            .where(Candidate.school_id == school_id)
         )
     }
 
