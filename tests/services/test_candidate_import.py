@@ -158,6 +158,9 @@ def test_conflicting_duplicates_both_refused(session):
     report = candidates.check_import(session, actor=actor, data=data, kind="school")
     assert report.errors == 2
     assert [item["row"] for item in report.error_rows] == [2, 3]
+    first, second = (item["reasons"][0] for item in report.error_rows)
+    assert first.startswith("第 2 行与第 3 行证件号码相同")
+    assert second.startswith("第 3 行与第 2 行证件号码相同")
 
 
 def test_utf8_bom_csv(session):
@@ -166,6 +169,20 @@ def test_utf8_bom_csv(session):
     data = b"\xef\xbb\xbf" + text.encode("utf-8")
     assert detect_format(data) == "csv"
     assert run(session, actor, data).new == 1
+
+
+@pytest.mark.parametrize("shown", ["1.10105E+17", "1.10101199003071E+17", "1E+17"])
+def test_csv_id_in_scientific_notation_named(session, shown):
+    actor = school_admin(session)
+    text = ",".join(HEADER) + "\r\n" + ",".join(row("李四", shown))
+
+    report = candidates.check_import(
+        session, actor=actor, data=text.encode("utf-8"), kind="school"
+    )
+
+    (reason,) = report.error_rows[0]["reasons"]
+    assert reason.startswith(f"第 2 行「证件号码」是科学计数法（{shown}）")
+    assert "15 位" in reason
 
 
 def test_html_disguised_excel_refused_clearly(session):
@@ -460,6 +477,18 @@ def search_names(session, actor, text: str) -> set[str]:
     )
     assert total == len(rows)
     return {row["name"] for row in rows}
+
+
+def test_grid_search_by_pinyin_any_case_and_spacing(session):
+    actor = school_admin(session)
+    make_candidate(session, actor, name="李四", name_pinyin="LI SI")
+    make_candidate(session, actor, name="李明月", name_pinyin="LI MINGYUE")
+    make_candidate(session, actor, name="王五", name_pinyin="WANG WU")
+    assert search_names(session, actor, "lisi") == {"李四"}
+    assert search_names(session, actor, "li si") == {"李四"}
+    assert search_names(session, actor, "LI") == {"李四", "李明月"}
+    assert search_names(session, actor, "limingyue") == {"李明月"}
+    assert search_names(session, actor, "wu") == set()
 
 
 def test_grid_search_by_id_start_or_end(session):

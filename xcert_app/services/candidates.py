@@ -503,8 +503,11 @@ def _search_condition(search: str, dialect: str):
             _prefix(Candidate.id_number, search, dialect),
         )
     if search.isascii():
+        # The search has no spaces and is upper case, so the pinyin is compared
+        # the same way: "lisi", "li si" and "LI" all find "LI SI".
+        pinyin = func.upper(func.replace(Candidate.name_pinyin, " ", ""))
         return or_(
-            Candidate.name_pinyin.startswith(search, autoescape=True),
+            pinyin.startswith(search, autoescape=True),
             Candidate.name.contains(search, autoescape=True),
         )
     return _prefix(Candidate.name, search, dialect)

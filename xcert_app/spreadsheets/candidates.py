@@ -158,6 +158,8 @@ SURNAME_READINGS = {
 _YEAR = re.compile(r"^(\d{4})(?:\.0+|年|级|届|[-/.]\d{1,2}(?:[-/.]\d{1,2})?)?$")
 _CHECK_LAST = set("0123456789X")
 _OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
+# How Excel writes a long number into a .csv file: 1.10105E+17.
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$")
 # Fields written as text cells in the text format "@" in error reports and exports.
 TEXT_FIELDS = ("id_number", "mobile")
 # Excel's General format shows at most 11 digits; longer numbers in any other
@@ -233,6 +235,11 @@ def _id_number(value: object, row: int, id_type: str) -> tuple[str, str | None]:
             "请把该列设为文本格式，按证件原样重新录入完整号码"
         )
     number = clean_text(str(value)).replace(" ", "").replace("-", "").upper()
+    if _SCIENTIFIC.match(number):
+        return number, (
+            f"{where}是科学计数法（{number}），文件曾在 Excel 中以数字格式保存，"
+            "只保留了 15 位，后几位已丢失。请把该列设为文本格式，按证件原样重新录入完整号码"
+        )
     if id_type in GB11643_TYPES:
         problem = None if _valid_gb11643(number) else id_number_problem(number)
         if problem:
@@ -427,13 +434,13 @@ def _mark_duplicates(rows: list[CheckedRow]) -> None:
             )
             first.notes.append(f"第 {row.number} 行与本行重复，只导入本行")
         else:
-            message = (
-                f"第 {first.number} 行与第 {row.number} 行证件号码相同（{number}）"
-                "但其他信息不同，请核对后只保留正确的一行"
-            )
-            row.reject("id_number", message)
-            if message not in first.errors:
-                first.reject("id_number", message)
+            # Each row names itself first, so the two lines of the report differ.
+            for this, other in ((row, first), (first, row)):
+                this.reject(
+                    "id_number",
+                    f"第 {this.number} 行与第 {other.number} 行证件号码相同（{number}）"
+                    "但其他信息不同，请核对后只保留正确的一行",
+                )
 
 
 def _text_cell(
