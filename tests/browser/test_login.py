@@ -50,15 +50,32 @@ def test_expired_login_is_named_on_login_page(login, page: Page, app_url, demo_d
 
     from xcert_app.models.accounts import AuthSession
 
+    def expire_every_login():
+        for auth_session in demo_db.exec(select(AuthSession)).all():
+            auth_session.expires_at = auth_session.created_at
+            demo_db.add(auth_session)
+        demo_db.commit()
+
+    expired_url = f"{app_url}/login?next=/candidates%3Fmissing%3Dphoto&expired=1"
     login("cnu_admin")
-    for auth_session in demo_db.exec(select(AuthSession)).all():
-        auth_session.expires_at = auth_session.created_at
-        demo_db.add(auth_session)
-    demo_db.commit()
+    # The login ends while the page is open: the next click that reaches the
+    # backend leads to the login page, as opening the page would.
     page.goto(f"{app_url}/candidates?missing=photo")
-    expect(page).to_have_url(
-        f"{app_url}/login?next=/candidates%3Fmissing%3Dphoto&expired=1"
+    expect(page.locator("#search-button")).to_be_visible()
+    expire_every_login()
+    page.click("#search-button")
+    expect(page).to_have_url(expired_url)
+    expect(page.locator("#login-expired")).to_have_text(
+        "登录已过期或已失效，请重新登录"
     )
+    page.fill("#username", "cnu_admin")
+    page.fill("#password", "Xcert2026")
+    page.click("#login-submit")
+    expect(page).to_have_url(f"{app_url}/candidates?missing=photo")
+
+    expire_every_login()
+    page.goto(f"{app_url}/candidates?missing=photo")
+    expect(page).to_have_url(expired_url)
     expect(page.locator("#login-expired")).to_have_text(
         "登录已过期或已失效，请重新登录"
     )
