@@ -124,3 +124,16 @@ def test_operator_creates_account_that_must_change_password(
     other.fill("#repeat_password", "MyOwnPass2026")
     other.click("#save-password")
     expect(other.locator("#home-greeting")).to_be_visible()
+
+    # The audit log names roles and actions in Chinese and lists values as lines.
+    page.goto(f"{app_url}/operator/audit")
+    rows = page.locator("#audit-table tbody tr")
+    changed = rows.filter(has_text="王老师")
+    expect(changed).to_contain_text("院校业务管理员")
+    expect(changed).to_contain_text("修改密码")
+    expect(changed).to_contain_text("password.change")
+    created = rows.filter(has_text="username: cnu_admin2")
+    expect(created).to_contain_text("平台运营")
+    expect(created).to_contain_text("创建账号")
+    expect(created).to_contain_text("role: 院校业务管理员")
+    expect(created).not_to_contain_text("{")
