@@ -7,6 +7,11 @@ export PATH := $(CURDIR)/.tools/node_modules/.bin:$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 PG_TEST_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/xcert_test
+# The address `make run` starts the backend on; `make run HOST=0.0.0.0` serves the network.
+# Only a HOST given on the command line counts, because one in the environment may hold the machine's name.
+ifneq ($(origin HOST),command line)
+HOST := 127.0.0.1
+endif
 
 .PHONY: install run test test-sqlite test-postgres test-scale tour bench lint clean
 
@@ -24,7 +29,7 @@ install: $(VENV)/.installed .tools/node_modules/.bin/bun
 run: install
 	$(PY) -m xcert_app db upgrade
 	$(PY) -m xcert_app demo load --if-empty
-	$(VENV)/bin/reflex run
+	$(VENV)/bin/reflex run --backend-host $(HOST)
 
 test: install
 	@command -v chromium >/dev/null || { echo "Chromium is missing: apt-get install chromium (Debian package)"; exit 1; }

@@ -31,7 +31,7 @@ from xcert_app.services import (
     verification_public,
 )
 from xcert_app.services.actor import Actor
-from xcert_app.services.errors import AccessDenied, NotFound, ServiceError
+from xcert_app.services.errors import AccessDenied, LoginExpired, NotFound, ServiceError
 from xcert_app.services.verification_public import NOT_FOUND_MESSAGE, RateLimited
 
 logger = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ def _error(error: ServiceError) -> JSONResponse:
 def _signed_in(session, request: Request) -> Actor:
     actor = accounts.actor_for_token(session, _session_token(request))
     if actor is None:
-        raise AccessDenied("登录已失效，请重新登录")
+        raise LoginExpired()
     return actor
 
 

@@ -20,7 +20,12 @@ from xcert_app.models.accounts import ROLE_LABELS, Role
 from xcert_app.models.orgs import Organisation
 from xcert_app.services import accounts, downloads, notifications
 from xcert_app.services.actor import Actor
-from xcert_app.services.errors import AccessDenied, AlreadyDone, ServiceError
+from xcert_app.services.errors import (
+    LOGIN_EXPIRED_MESSAGE,
+    AlreadyDone,
+    LoginExpired,
+    ServiceError,
+)
 from xcert_app.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -63,10 +68,10 @@ class SessionState(rx.State):
         return accounts.actor_for_token(session, self.auth_token)
 
     def require_actor(self, session: Session) -> Actor:
-        """Resolve the caller or raise ``AccessDenied``."""
+        """Resolve the caller or raise ``LoginExpired``."""
         actor = self.current_actor(session)
         if actor is None:
-            raise AccessDenied("登录已失效，请重新登录")
+            raise LoginExpired()
         return actor
 
     def _remember(self, session: Session, actor: Actor) -> None:
@@ -96,10 +101,11 @@ class SessionState(rx.State):
                 expired = bool(self.auth_token)
                 self.auth_token = ""
                 self.access = "checking"
-                if allowed_roles == Role.CANDIDATE.value:
-                    return rx.redirect(routes.student_login(expired=expired))
-                back = f"{path}?{url.query}" if url.query else path
-                return rx.redirect(routes.login_with_next(back, expired=expired))
+                return login_redirect(
+                    self,
+                    student=allowed_roles == Role.CANDIDATE.value,
+                    expired=expired,
+                )
             self._remember(session, actor)
             if (
                 accounts.must_change_password(session, actor)
@@ -142,8 +148,36 @@ def service_error_toast(error: ServiceError) -> rx.event.EventSpec:
     return rx.toast.error(error.message)
 
 
+def login_redirect(
+    state: rx.State, *, student: bool, expired: bool
+) -> rx.event.EventSpec:
+    """Send the browser to the login page, which returns to the current page afterwards.
+
+    Students go to their own login page, which always opens the personal space.
+    """
+    if student:
+        return rx.redirect(routes.student_login(expired=expired))
+    url = state.router.url
+    back = f"{url.path}?{url.query}" if url.query else url.path
+    return rx.redirect(routes.login_with_next(back, expired=expired))
+
+
+def service_error_event(state: SessionState, error: ServiceError) -> rx.event.EventSpec:
+    """Return the event that reports ``error``, raised by one of the page's events.
+
+    An ended login redirects to the login page, as the page-load check does.
+    Any other error becomes a toast. ``state`` may be a background task's proxy,
+    because this function only reads the state.
+    """
+    if isinstance(error, LoginExpired):
+        return login_redirect(
+            state, student=state.role == Role.CANDIDATE.value, expired=True
+        )
+    return service_error_toast(error)
+
+
 def shows_service_errors(handler: Callable) -> Callable:
-    """Turn a ``ServiceError`` raised by an event handler into a toast.
+    """Turn a ``ServiceError`` raised by an event handler into ``service_error_event``.
 
     Any other exception propagates, so a bug is never shown as a rule message.
     """
@@ -154,7 +188,7 @@ def shows_service_errors(handler: Callable) -> Callable:
             try:
                 return await handler(self, *args, **kwargs)
             except ServiceError as error:
-                return service_error_toast(error)
+                return service_error_event(self, error)
 
         return async_wrapper
 
@@ -163,12 +197,9 @@ def shows_service_errors(handler: Callable) -> Callable:
         try:
             return handler(self, *args, **kwargs)
         except ServiceError as error:
-            return service_error_toast(error)
+            return service_error_event(self, error)
 
     return wrapper
-
-
-LOGIN_EXPIRED_MESSAGE = "登录已过期或已失效，请重新登录"
 
 
 def login_expired_notice(state: rx.State) -> str:

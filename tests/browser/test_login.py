@@ -50,15 +50,32 @@ def test_expired_login_is_named_on_login_page(login, page: Page, app_url, demo_d
 
     from xcert_app.models.accounts import AuthSession
 
+    def expire_every_login():
+        for auth_session in demo_db.exec(select(AuthSession)).all():
+            auth_session.expires_at = auth_session.created_at
+            demo_db.add(auth_session)
+        demo_db.commit()
+
+    expired_url = f"{app_url}/login?next=/candidates%3Fmissing%3Dphoto&expired=1"
     login("cnu_admin")
-    for auth_session in demo_db.exec(select(AuthSession)).all():
-        auth_session.expires_at = auth_session.created_at
-        demo_db.add(auth_session)
-    demo_db.commit()
+    # The login ends while the page is open: the next click that reaches the
+    # backend leads to the login page, as opening the page would.
     page.goto(f"{app_url}/candidates?missing=photo")
-    expect(page).to_have_url(
-        f"{app_url}/login?next=/candidates%3Fmissing%3Dphoto&expired=1"
+    expect(page.locator("#search-button")).to_be_visible()
+    expire_every_login()
+    page.click("#search-button")
+    expect(page).to_have_url(expired_url)
+    expect(page.locator("#login-expired")).to_have_text(
+        "登录已过期或已失效，请重新登录"
     )
+    page.fill("#username", "cnu_admin")
+    page.fill("#password", "Xcert2026")
+    page.click("#login-submit")
+    expect(page).to_have_url(f"{app_url}/candidates?missing=photo")
+
+    expire_every_login()
+    page.goto(f"{app_url}/candidates?missing=photo")
+    expect(page).to_have_url(expired_url)
     expect(page.locator("#login-expired")).to_have_text(
         "登录已过期或已失效，请重新登录"
     )
@@ -107,3 +124,16 @@ def test_operator_creates_account_that_must_change_password(
     other.fill("#repeat_password", "MyOwnPass2026")
     other.click("#save-password")
     expect(other.locator("#home-greeting")).to_be_visible()
+
+    # The audit log names roles and actions in Chinese and lists values as lines.
+    page.goto(f"{app_url}/operator/audit")
+    rows = page.locator("#audit-table tbody tr")
+    changed = rows.filter(has_text="王老师")
+    expect(changed).to_contain_text("院校业务管理员")
+    expect(changed).to_contain_text("修改密码")
+    expect(changed).to_contain_text("password.change")
+    created = rows.filter(has_text="username: cnu_admin2")
+    expect(created).to_contain_text("平台运营")
+    expect(created).to_contain_text("创建账号")
+    expect(created).to_contain_text("role: 院校业务管理员")
+    expect(created).not_to_contain_text("{")

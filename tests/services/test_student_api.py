@@ -52,7 +52,7 @@ def test_scores_need_a_valid_token(student):
         "/api/student/scores", headers={"Authorization": "Bearer nonsense"}
     )
     assert response.status_code == 403
-    assert response.json()["message"] == "登录已失效，请重新登录"
+    assert response.json()["message"] == "登录已过期或已失效，请重新登录"
 
 
 def test_scores_appear_from_publication(session, student, frozen_clock):

@@ -7,7 +7,7 @@ from xcert_app.components.page import page
 from xcert_app.db import session_scope
 from xcert_app.services import accounts
 from xcert_app.services.errors import ServiceError, ValidationError
-from xcert_app.state import SessionState
+from xcert_app.state import SessionState, service_error_event
 
 
 class PasswordState(SessionState):
@@ -56,7 +56,7 @@ class PasswordState(SessionState):
             self.field_errors = error.errors
             return
         except ServiceError as error:
-            return rx.toast.error(error.message)
+            return service_error_event(self, error)
         self.old_password = self.new_password = self.repeat_password = ""
         self.must_change = False
         return [rx.toast.success("密码已修改"), rx.redirect(routes.HOME)]

@@ -1,7 +1,5 @@
 """The operator's audit log: every change of state, searchable, read-only."""
 
-import json
-
 import reflex as rx
 
 from xcert_app import routes
@@ -72,18 +70,28 @@ class AuditLogState(SessionState):
             {
                 "at": format_beijing(entry.at, "%Y-%m-%d %H:%M:%S"),
                 "who": entry.account_name,
-                "role": entry.role,
+                "role": audit.role_label(entry.role),
                 "action": entry.action,
+                "action_label": audit.action_label(entry.action),
                 "entity": f"{entry.entity} #{entry.entity_id}",
-                "before": json.dumps(entry.before, ensure_ascii=False)
-                if entry.before
-                else "",
-                "after": json.dumps(entry.after, ensure_ascii=False)
-                if entry.after
-                else "",
+                "before": audit.format_values(entry.before),
+                "after": audit.format_values(entry.after),
             }
             for entry in rows
         ]
+
+
+def _action_cell(row) -> rx.Component:
+    """Show the action's label, with its code underneath for searching the log."""
+    return rx.vstack(
+        rx.text(row["action_label"], size="2"),
+        rx.text(row["action"], size="1", color_scheme="gray"),
+        spacing="0",
+    )
+
+
+def _values_text(values) -> rx.Component:
+    return rx.text(values, size="1", white_space="pre-line")
 
 
 @page(
@@ -137,10 +145,10 @@ def audit_log_page() -> rx.Component:
                         rx.table.cell(row["at"]),
                         rx.table.cell(row["who"]),
                         rx.table.cell(row["role"]),
-                        rx.table.cell(row["action"]),
+                        rx.table.cell(_action_cell(row)),
                         rx.table.cell(row["entity"]),
-                        rx.table.cell(rx.code(row["before"])),
-                        rx.table.cell(rx.code(row["after"])),
+                        rx.table.cell(_values_text(row["before"])),
+                        rx.table.cell(_values_text(row["after"])),
                     ),
                 )
             ),

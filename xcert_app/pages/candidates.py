@@ -16,10 +16,10 @@ from xcert_app.models.accounts import Role
 from xcert_app.models.candidates import VERIFICATION_LABELS, VerificationStatus
 from xcert_app.models.files import StoredFile
 from xcert_app.services import candidates, photos, storage
-from xcert_app.services.errors import ServiceError, ValidationError
+from xcert_app.services.errors import LoginExpired, ServiceError, ValidationError
 from xcert_app.services.masking import mask_mobile
 from xcert_app.spreadsheets.candidates import ID_TYPES, PROGRAMME_LEVELS
-from xcert_app.state import SessionState, shows_service_errors
+from xcert_app.state import SessionState, service_error_event, shows_service_errors
 
 logger = logging.getLogger(__name__)
 
@@ -305,7 +305,7 @@ class CandidatesState(SessionState):
             async with self:
                 self.checking = False
                 self._import_file_id = None
-            return rx.toast.error(error.message)
+            return service_error_event(self, error)
         async with self:
             self.checking = False
             if self._import_file_id == file_id:
@@ -359,7 +359,7 @@ class CandidatesState(SessionState):
                 report = task.result()
             except ServiceError as error:
                 self.import_message = ""
-                return rx.toast.error(error.message)
+                return service_error_event(self, error)
             self._show_report(report)
             self.import_message = (
                 f"导入完成：新增 {report.new} 人，更新 {report.updated} 人，"
@@ -425,7 +425,7 @@ class CandidatesState(SessionState):
             try:
                 report = task.result()
             except ServiceError as error:
-                return rx.toast.error(error.message)
+                return service_error_event(self, error)
             self.photo_summary = (
                 f"照片导入完成：匹配 {report.matched} 张（其中替换 {report.replaced} 张，"
                 f"与原照片相同未改动 {report.unchanged} 张），"
@@ -575,7 +575,7 @@ def _owned_upload(session, token: str, file_id: int, missing: str):
 
     actor = accounts.actor_for_token(session, token)
     if actor is None:
-        raise ServiceError("登录已失效，请重新登录")
+        raise LoginExpired()
     stored = session.get(StoredFile, file_id)
     if stored is None or stored.organisation_id != actor.organisation_id:
         raise ServiceError(missing)

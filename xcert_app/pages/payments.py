@@ -21,11 +21,11 @@ from xcert_app.models.registrations import OrderStatus
 from xcert_app.pages.registrations import template_download
 from xcert_app.services import accounts, payments, registration_lists
 from xcert_app.services.actor import SCHOOL_ROLES
-from xcert_app.services.errors import ServiceError, ValidationError
+from xcert_app.services.errors import LoginExpired, ServiceError, ValidationError
 from xcert_app.services.payments import ORDER_STATUS_LABELS
 from xcert_app.services.registrations import ImportReport
 from xcert_app.spreadsheets.registrations import ImportKind
-from xcert_app.state import SessionState, shows_service_errors
+from xcert_app.state import SessionState, service_error_event, shows_service_errors
 
 PAGE_SIZE = 20
 ORDER_HEADERS = (
@@ -270,7 +270,7 @@ class SchoolPaymentsState(SessionState):
         except ServiceError as error:
             async with self:
                 self.importing = False
-            yield rx.toast.error(error.message)
+            yield service_error_event(self, error)
             return
         async with self:
             self.importing = False
@@ -295,7 +295,7 @@ def _create_order(
     with session_scope() as session:
         actor = accounts.actor_for_token(session, token)
         if actor is None:
-            raise ServiceError("登录已失效，请重新登录")
+            raise LoginExpired()
         order, report = payments.create_order(
             session,
             actor=actor,

@@ -21,12 +21,12 @@ from xcert_app.models.accounts import Role
 from xcert_app.models.registrations import REGISTRATION_STATUS_LABELS
 from xcert_app.services import registration_lists, registrations
 from xcert_app.services.actor import SCHOOL_ROLES
-from xcert_app.services.errors import ServiceError
+from xcert_app.services.errors import LoginExpired, ServiceError
 from xcert_app.services.registration_lists import RegistrationFilter
 from xcert_app.services.registrations import ImportReport
 from xcert_app.spreadsheets import registrations as sheets
 from xcert_app.spreadsheets.registrations import ImportKind
-from xcert_app.state import SessionState, shows_service_errors
+from xcert_app.state import SessionState, service_error_event, shows_service_errors
 
 logger = logging.getLogger(__name__)
 
@@ -275,7 +275,7 @@ class RegistrationsState(SessionState):
         except ServiceError as error:
             async with self:
                 self.importing = False
-            yield rx.toast.error(error.message)
+            yield service_error_event(self, error)
             return
         async with self:
             self.importing = False
@@ -302,7 +302,7 @@ def _run_import(
     with session_scope() as session:
         actor = accounts.actor_for_token(session, token)
         if actor is None:
-            raise ServiceError("登录已失效，请重新登录")
+            raise LoginExpired()
         if choice == "delete":
             return registrations.delete_registrations(
                 session,

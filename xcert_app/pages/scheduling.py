@@ -14,7 +14,12 @@ from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
 from xcert_app.services import downloads, exam_documents, exam_views, scheduling
 from xcert_app.services.errors import ServiceError, ValidationError
-from xcert_app.state import SessionState, download_kept_file, shows_service_errors
+from xcert_app.state import (
+    SessionState,
+    download_kept_file,
+    service_error_event,
+    shows_service_errors,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +186,7 @@ class ScheduleState(SessionState):
                 self.running = False
                 self.progress = 0
                 self.progress_label = ""
-            return rx.toast.error(error.message)
+            return service_error_event(self, error)
         async with self:
             self.running = False
             self.progress = 100
@@ -288,7 +293,7 @@ class ScheduleState(SessionState):
                 self.running = False
                 self.progress = 0
                 self.progress_label = ""
-            return rx.toast.error(error.message)
+            return service_error_event(self, error)
         async with self:
             self.running = False
             self.progress = 100
@@ -335,7 +340,7 @@ class ScheduleState(SessionState):
             async with self:
                 self.running = False
                 self.progress_label = ""
-            return rx.toast.error(error.message)
+            return service_error_event(self, error)
         async with self:
             self.running = False
             self.progress = 100

@@ -25,6 +25,7 @@ from xcert_app.services import accounts, score_lists, scores, storage
 from xcert_app.services.actor import SCHOOL_ROLES, require_org
 from xcert_app.services.errors import (
     AccessDenied,
+    LoginExpired,
     NotFound,
     ServiceError,
     ValidationError,
@@ -35,7 +36,7 @@ from xcert_app.spreadsheets.scores import (
     rows_xlsx,
     template_xlsx,
 )
-from xcert_app.state import SessionState, shows_service_errors
+from xcert_app.state import SessionState, service_error_event, shows_service_errors
 
 logger = logging.getLogger(__name__)
 
@@ -296,7 +297,7 @@ class ScoreEntryState(ScoreListState):
             with session_scope() as session:
                 actor = accounts.actor_for_token(session, token)
                 if actor is None:
-                    raise AccessDenied("登录已失效，请重新登录")
+                    raise LoginExpired()
                 stored = session.get(StoredFile, file_id)
                 if stored is None or stored.organisation_id != actor.organisation_id:
                     raise NotFound("成绩文件不存在，请重新选择")
@@ -324,7 +325,7 @@ class ScoreEntryState(ScoreListState):
         except ServiceError as error:
             async with self:
                 self.importing = False
-            return rx.toast.error(error.message)
+            return service_error_event(self, error)
         except Exception:
             logger.exception("score import of stored file %s failed", file_id)
             async with self:

@@ -17,7 +17,7 @@ from xcert_app.components.signature_pad import (
 from xcert_app.db import session_scope
 from xcert_app.models.accounts import Role
 from xcert_app.services import accounts, certificates, downloads, signing
-from xcert_app.services.errors import AccessDenied, ValidationError
+from xcert_app.services.errors import LoginExpired, ValidationError
 from xcert_app.state import SessionState, download_kept_file, shows_service_errors
 
 PAD_ID = "signature-pad"
@@ -297,7 +297,7 @@ class SigningState(SessionState):
         with session_scope() as session:
             actor = accounts.actor_for_token(session, token)
             if actor is None:
-                raise AccessDenied("登录已失效，请重新登录")
+                raise LoginExpired()
             ids = chosen or certificates.issued_ids(session, actor=actor)
             contents = certificates.batch_contents(session, actor=actor, record_ids=ids)
         pages_done = [0]
@@ -324,7 +324,7 @@ def _keep_batch(token: str, pdf: bytes, filename: str) -> int:
     with session_scope() as session:
         actor = accounts.actor_for_token(session, token)
         if actor is None:
-            raise AccessDenied("登录已失效，请重新登录")
+            raise LoginExpired()
         return downloads.keep(session, actor=actor, data=pdf, filename=filename).id
 
 

@@ -26,6 +26,20 @@ class AccessDenied(ServiceError):
         super().__init__(message)
 
 
+LOGIN_EXPIRED_MESSAGE = "登录已过期或已失效，请重新登录"
+
+
+class LoginExpired(AccessDenied):
+    """The session token no longer resolves, because the login expired or was closed.
+
+    A disabled account's sessions end too. Pages redirect to the login page
+    instead of showing the message.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(LOGIN_EXPIRED_MESSAGE)
+
+
 class NotFound(ServiceError):
     """The record does not exist or is not visible to the caller."""
 

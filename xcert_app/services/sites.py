@@ -486,7 +486,11 @@ def _decide(
     audit.record(
         session,
         actor=actor,
-        action=f"exam_site.{status.value}",
+        action=(
+            "exam_site.approved"
+            if status == SiteStatus.APPROVED
+            else "exam_site.rejected"
+        ),
         entity="exam_site",
         entity_id=site.id,
         before={"status": SiteStatus.PENDING.value},
