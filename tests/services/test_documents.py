@@ -403,7 +403,7 @@ def test_school_admin_cannot_use_candidate_download(session, scheduled):
         )
 
 
-def test_school_lists_plans_it_takes_part_in_before_scheduling(session):
+def test_school_lists_plans_before_scheduling(session):
     setup = make_plan(session)
     other = make_plan(session)
     registering = make_school(session, "报名学院")

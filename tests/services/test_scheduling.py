@@ -523,7 +523,7 @@ def test_plan_without_paid_registrations_is_rejected(session):
     assert session.get(ExamPlan, setup.plan.id).schedule_seed is None
 
 
-def test_plan_without_registrations_is_rejected_when_free(session):
+def test_free_plan_without_registrations_rejected(session):
     setup = make_plan(session, requires_payment=False)
     school = make_school(session)
     site = make_site(session, setup, school)

@@ -1,7 +1,7 @@
 from xcert_app.pages.home import chart_rows, chart_series
 
 
-def test_reviewer_chart_labels_name_school_and_certificate():
+def test_reviewer_chart_label_names_certificate():
     rows = [
         {
             "school": "首都师范大学",

@@ -45,8 +45,8 @@ CHART_SERIES = {
     "reviewer": [("planned", "拟培训人数"), ("approved_count", "批准人数")],
     "org": [("registrations", "报考科次"), ("seats", "座位数"), ("passed", "通过")],
 }
-# The row fields that name a bar group; the reviewer's rows are per school and
-# certificate, so both are needed to tell two groups of one school apart.
+# The row fields that name a bar group. The reviewer's rows are per school and
+# certificate, so both fields are needed to tell two groups of one school apart.
 CHART_LABEL = {
     "school": ("certificate",),
     "reviewer": ("school", "certificate"),

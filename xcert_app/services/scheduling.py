@@ -215,7 +215,7 @@ def _exam_started_problem(session: Session, plan: ExamPlan) -> str:
 
 
 def _nothing_to_schedule_problem(session: Session, plan: ExamPlan) -> str:
-    # A run over no registrations would store a successful run that seats nobody.
+    # A run over no registrations would store a successful run that seats no candidate.
     eligible = session.scalar(
         select(func.count()).select_from(Registration).where(_eligible(session, plan))
     )
