@@ -6,13 +6,14 @@ from xcert_app.models.candidates import Candidate
 from xcert_app.models.catalogue import ExamPlan
 
 
-def register_demo_candidates(session, school_actor) -> list:
-    """Register every demo candidate of the school for 098994 基础考核 (机考)."""
+def register_demo_candidates(session, school_actor, subject_code="098994") -> list:
+    """Register every demo candidate of the school for one subject, by default
+    098994 基础考核 (机考)."""
     from xcert_app.models.catalogue import PlanSubject, Subject
     from xcert_app.models.registrations import Registration
 
     plan = session.exec(select(ExamPlan)).one()
-    subject = session.exec(select(Subject).where(Subject.code == "098994")).one()
+    subject = session.exec(select(Subject).where(Subject.code == subject_code)).one()
     plan_subject = session.exec(
         select(PlanSubject).where(PlanSubject.subject_id == subject.id)
     ).one()

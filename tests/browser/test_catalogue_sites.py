@@ -99,6 +99,10 @@ def test_plan_site_review_rooms_and_copy(login, page: Page, app_url, new_context
     school.click("#save-site")
     site_row = school.locator("#site-table tr", has_text="首都师范大学物流管理考核站点")
     expect(site_row).to_contain_text("待审核")
+    # The address already names the region, so the region is not put in front.
+    expect(site_row).to_contain_text("北京市海淀区西三环北路105号")
+    expect(site_row).not_to_contain_text("海淀区 北京市")
+    screenshot(school, "catalogue-site-declared")
 
     page.goto(f"{app_url}/exam/site-review")
     review_row = page.locator(

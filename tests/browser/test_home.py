@@ -142,6 +142,7 @@ def test_school_follows_each_todo_link(
     candidates = school_with_every_item["candidates"]
     login("cnu_head")
     expect(page.locator("#todo-list a")).to_have_count(7)
+    expect(page.locator(f"#todo-rooms_short_{plan.id}")).to_contain_text("机考缺")
     screenshot(page, "home-todo-school-every-kind")
 
     _follow(page, app_url, "declaration_drafts", "/school/declarations?status=draft")
@@ -169,6 +170,7 @@ def test_school_follows_each_todo_link(
     _follow(page, app_url, f"rooms_short_{plan.id}", f"/exam/rooms?plan={plan.code}")
     expect(page.locator("#room-plan")).to_have_value(str(plan.id))
     expect(page.locator("body")).to_contain_text("107 室")
+    screenshot(page, "rooms-from-todo")
 
     _follow(
         page,

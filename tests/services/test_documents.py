@@ -403,6 +403,37 @@ def test_school_admin_cannot_use_candidate_download(session, scheduled):
         )
 
 
+def test_school_lists_plans_before_scheduling(session):
+    setup = make_plan(session)
+    other = make_plan(session)
+    registering = make_school(session, "报名学院")
+    hosting = make_school(session, "考点学院")
+    outsider = make_school(session, "无关学院")
+    make_room(session, setup, make_site(session, setup, hosting), seats=10)
+    register(
+        session,
+        setup,
+        registering,
+        make_candidates(session, registering, 2),
+        "基础考核",
+        paid=False,
+    )
+    plan_ids = {setup.plan.id, other.plan.id}
+
+    def listed(school):
+        actor = make_actor(session, role=Role.SCHOOL_ADMIN, organisation=school)
+        plans = exam_views.visible_plans(session, actor=actor)
+        return [plan["id"] for plan in plans if plan["id"] in plan_ids]
+
+    assert listed(registering) == [setup.plan.id]
+    assert listed(hosting) == [setup.plan.id]
+    assert listed(outsider) == []
+    setup.plan.is_published = False
+    session.add(setup.plan)
+    session.flush()
+    assert listed(registering) == []
+
+
 def test_school_cannot_open_an_unpublished_plan(session, scheduled):
     setup, _school, _site, _room, _sitting, admin = scheduled
     setup.plan.is_published = False

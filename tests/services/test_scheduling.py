@@ -494,3 +494,46 @@ def test_closed_reason_hidden_from_other_org(session, frozen_clock):
         scheduling.scheduling_closed_reason(
             session, actor=other.org_actor, plan_id=setup.plan.id
         )
+
+
+def test_plan_without_paid_registrations_is_rejected(session):
+    setup = make_plan(session, requires_payment=True)
+    school = make_school(session)
+    site = make_site(session, setup, school)
+    make_room(session, setup, site, seats=10)
+    register(
+        session,
+        setup,
+        school,
+        make_candidates(session, school, 2),
+        "基础考核",
+        paid=False,
+    )
+
+    with pytest.raises(ServiceError) as caught:
+        scheduling.schedule_plan(session, actor=setup.org_actor, plan_id=setup.plan.id)
+
+    message = caught.value.message
+    assert message == f"考试计划 {setup.plan.code} 还没有已缴费的报名，无需排考"
+    assert _arrangements(session, setup.plan.id) == []
+    runs = session.scalars(
+        select(ScheduleRun).where(ScheduleRun.plan_id == setup.plan.id)
+    ).all()
+    assert runs == []
+    assert session.get(ExamPlan, setup.plan.id).schedule_seed is None
+
+
+def test_free_plan_without_registrations_rejected(session):
+    setup = make_plan(session, requires_payment=False)
+    school = make_school(session)
+    site = make_site(session, setup, school)
+    make_room(session, setup, site, seats=10)
+
+    with pytest.raises(ServiceError) as caught:
+        scheduling.schedule_plan(session, actor=setup.org_actor, plan_id=setup.plan.id)
+
+    assert caught.value.message == f"考试计划 {setup.plan.code} 还没有报名，无需排考"
+    runs = session.scalars(
+        select(ScheduleRun).where(ScheduleRun.plan_id == setup.plan.id)
+    ).all()
+    assert runs == []

@@ -136,7 +136,24 @@ def test_declared_site_waits_for_review(session, pilot):
     assert total == 1
     assert rows[0].status_label == "待审核"
     assert rows[0].region == "北京市市辖区海淀区"
+    assert rows[0].location == "北京市海淀区西三环北路105号"
     assert rows[0].certificates == ["物流管理职业技能等级证书(初级)"]
+
+
+@pytest.mark.parametrize(
+    ("address", "location"),
+    [
+        ("北京市海淀区西三环北路105号", "北京市海淀区西三环北路105号"),
+        ("海淀区西三环北路105号", "北京市海淀区西三环北路105号"),
+        ("西三环北路105号", "北京市海淀区 西三环北路105号"),
+    ],
+)
+def test_site_location_names_region_once(address, location):
+    assert sites.located_address(["北京市", "海淀区"], address) == location
+
+
+def test_site_location_without_region_is_the_address():
+    assert sites.located_address([], "西三环北路105号") == "西三环北路105号"
 
 
 def test_suggested_site_name(session, pilot):

@@ -119,12 +119,30 @@ def test_org_sees_nothing_before_registrations(year):
     assert plan.org_id == org_actor.organisation_id
 
 
+def test_seat_shortage_names_each_exam_mode(year):
+    school_actor = actor(year, "cnu_admin")
+    registrations = register_demo_candidates(year, school_actor)
+    register_demo_candidates(year, school_actor, subject_code="609371")
+    approved_demo_site(year, school_actor, seats=1)
+    plan = year.exec(select(ExamPlan)).one()
+
+    item = keys(todo.items_for(year, actor=school_actor))[f"rooms_short_{plan.id}"]
+
+    assert len(registrations) == 4
+    assert item.title == f"{plan.name}：考场座位不足，机考缺 3 座、实操缺 4 座"
+    assert item.count == 7
+
+
 def test_seat_shortage_and_unpaid_items_follow_the_data(year):
     school_actor = actor(year, "cnu_admin")
     registrations = register_demo_candidates(year, school_actor)
     items = keys(todo.items_for(year, actor=school_actor))
     plan = year.exec(select(ExamPlan)).one()
     assert items[f"rooms_short_{plan.id}"].count == 4
+    assert (
+        items[f"rooms_short_{plan.id}"].title
+        == f"{plan.name}：考场座位不足，机考缺 4 座"
+    )
     assert items[f"unpaid_{plan.id}"].count == 4
     assert items[f"unpaid_{plan.id}"].deadline == plan.registration_end
 

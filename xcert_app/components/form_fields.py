@@ -12,6 +12,7 @@ SELECT_STYLE = {
     "border": f"1px solid {rx.color('gray', 7)}",
     "background": rx.color("gray", 1),
     "min_width": "9rem",
+    "max_width": "100%",
 }
 
 

@@ -52,11 +52,20 @@ def count_badges(items: list[tuple[str, object]], *, element_id: str) -> rx.Comp
     )
 
 
-def pager(page_text, on_previous, on_next) -> rx.Component:
+def pager(page_text, on_previous, on_next, *, has_previous, has_next) -> rx.Component:
+    """Render previous and next buttons around ``page_text``, each disabled at its end."""
     return rx.hstack(
-        rx.button("上一页", on_click=on_previous, variant="soft", size="1"),
+        rx.button(
+            "上一页",
+            on_click=on_previous,
+            variant="soft",
+            size="1",
+            disabled=~has_previous,
+        ),
         rx.text(page_text, size="2"),
-        rx.button("下一页", on_click=on_next, variant="soft", size="1"),
+        rx.button(
+            "下一页", on_click=on_next, variant="soft", size="1", disabled=~has_next
+        ),
         align="center",
     )
 

@@ -39,6 +39,7 @@ def _site_dict(row: sites.SiteRow) -> dict[str, str]:
         "org": row.org_name,
         "region": row.region,
         "address": row.address,
+        "location": row.location,
         "certificates": "、".join(row.certificates),
         "status": row.status,
         "status_label": row.status_label,
@@ -533,7 +534,7 @@ def _school_site_row(row) -> rx.Component:
         rx.table.cell(row["name"]),
         rx.table.cell(row["org"]),
         rx.table.cell(row["certificates"]),
-        rx.table.cell(row["region"], " ", row["address"]),
+        rx.table.cell(row["location"]),
         rx.table.cell(
             rx.vstack(
                 rx.badge(row["status_label"], id="site-status-" + row["id"]),
@@ -760,7 +761,7 @@ def _review_row(row) -> rx.Component:
         rx.table.cell(row["name"]),
         rx.table.cell(row["school"]),
         rx.table.cell(row["certificates"]),
-        rx.table.cell(row["region"], " ", row["address"]),
+        rx.table.cell(row["location"]),
         rx.table.cell(row["contact"]),
         rx.table.cell(
             rx.vstack(

@@ -45,7 +45,21 @@ CHART_SERIES = {
     "reviewer": [("planned", "拟培训人数"), ("approved_count", "批准人数")],
     "org": [("registrations", "报考科次"), ("seats", "座位数"), ("passed", "通过")],
 }
-CHART_LABEL = {"school": "certificate", "reviewer": "school", "org": "school"}
+# The row fields that name a bar group. The reviewer's rows are per school and
+# certificate, so both fields are needed to tell two groups of one school apart.
+CHART_LABEL = {
+    "school": ("certificate",),
+    "reviewer": ("school", "certificate"),
+    "org": ("school",),
+}
+CHART_COLOURS = ["#3e63dd", "#30a46c", "#f76b15"]
+# Longer axis labels are cut with an ellipsis; the tooltip shows the full name.
+CHART_LABEL_LENGTH = 14
+CERTIFICATE_SUFFIX = "职业技能等级证书"
+# Tooltip title: the full name of the hovered group instead of its short label.
+_FULL_NAME = rx.Var(
+    "(label, payload) => (payload && payload.length ? payload[0].payload.name : label)"
+)
 
 
 def _numbers_kind(role: str) -> str:
@@ -67,7 +81,6 @@ class HomeState(SessionState):
     number_rows: list[list[str]] = []
     chart_rows: list[dict] = []
     chart_series: list[dict[str, str]] = []
-    chart_label: str = ""
     today_text: str = ""
     pilot_year_text: str = ""
 
@@ -108,23 +121,47 @@ class HomeState(SessionState):
         columns = NUMBER_COLUMNS[kind]
         self.number_headers = [header for _key, header in columns]
         self.number_rows = [[str(row[key]) for key, _header in columns] for row in rows]
-        self.chart_label = CHART_LABEL[kind]
-        self.chart_series = [
-            {"key": key, "name": name} for key, name in CHART_SERIES[kind]
-        ]
-        self.chart_rows = [
-            {
-                self.chart_label: row[self.chart_label],
-                **{key: row[key] for key, _name in CHART_SERIES[kind]},
-            }
-            for row in rows
-        ]
+        self.chart_series = chart_series(kind)
+        self.chart_rows = chart_rows(kind, rows)
 
     @rx.event
     def export_numbers(self):
         data = table_to_xlsx("统计", self.number_headers, self.number_rows)
         filename = f"统计_{self.organisation_name or '全部'}_{self.today_text}.xlsx"
         return rx.download(data=data, filename=filename)
+
+
+def chart_series(kind: str) -> list[dict[str, str]]:
+    """Return the bars of the kind's chart in drawing order, each with its colour."""
+    return [
+        {"key": key, "name": name, "colour": CHART_COLOURS[index]}
+        for index, (key, name) in enumerate(CHART_SERIES[kind])
+    ]
+
+
+def chart_rows(kind: str, rows: list[dict]) -> list[dict]:
+    """Return one chart row per numbers row: a short axis label, the full name and
+    the values of the kind's series."""
+    chart = []
+    for row in rows:
+        names = [_short_name(str(row[field])) for field in CHART_LABEL[kind]]
+        label = " ".join(names)
+        if len(label) > CHART_LABEL_LENGTH:
+            label = label[: CHART_LABEL_LENGTH - 1] + "…"
+        chart.append(
+            {
+                "label": label,
+                "name": " ".join(str(row[field]) for field in CHART_LABEL[kind]),
+                **{key: row[key] for key, _name in CHART_SERIES[kind]},
+            }
+        )
+    return chart
+
+
+def _short_name(name: str) -> str:
+    # Every 1+X certificate name ends with the same suffix, which would fill the label.
+    shortened = name.removesuffix(CERTIFICATE_SUFFIX)
+    return shortened or name
 
 
 def _numbers(session, actor, kind: str) -> list[dict]:
@@ -297,21 +334,31 @@ def numbers_card() -> rx.Component:
                             rx.recharts.bar_chart(
                                 rx.foreach(
                                     HomeState.chart_series,
-                                    lambda series, index: rx.recharts.bar(
+                                    lambda series: rx.recharts.bar(
                                         data_key=series["key"],
                                         name=series["name"],
-                                        fill=rx.match(
-                                            index,
-                                            (0, "#3e63dd"),
-                                            (1, "#30a46c"),
-                                            "#f76b15",
-                                        ),
+                                        fill=series["colour"],
                                     ),
                                 ),
-                                rx.recharts.x_axis(data_key=HomeState.chart_label),
+                                # interval 0 draws every label; Recharts otherwise
+                                # hides labels it thinks overlap.
+                                rx.recharts.x_axis(
+                                    data_key="label",
+                                    interval=0,
+                                    angle=-20,
+                                    text_anchor="end",
+                                    height=56,
+                                    tick={"fontSize": 12},
+                                ),
                                 rx.recharts.y_axis(),
-                                rx.recharts.legend(),
-                                rx.recharts.graphing_tooltip(),
+                                # Recharts 3 sorts legend entries by name unless
+                                # itemSorter is null; keep the bars' order.
+                                rx.recharts.legend(
+                                    custom_attrs={"itemSorter": rx.Var("null")}
+                                ),
+                                rx.recharts.graphing_tooltip(
+                                    custom_attrs={"labelFormatter": _FULL_NAME}
+                                ),
                                 data=HomeState.chart_rows,
                                 width="100%",
                                 height=260,

@@ -509,9 +509,21 @@ def registrations_page() -> rx.Component:
         _status_badges(),
         registration_table(state.rows),
         rx.hstack(
-            rx.button("上一页", on_click=state.turn_page(-1), variant="soft", size="1"),
+            rx.button(
+                "上一页",
+                on_click=state.turn_page(-1),
+                variant="soft",
+                size="1",
+                disabled=state.page_number <= 1,
+            ),
             rx.text(state.page_number, " / ", state.page_count, size="2"),
-            rx.button("下一页", on_click=state.turn_page(1), variant="soft", size="1"),
+            rx.button(
+                "下一页",
+                on_click=state.turn_page(1),
+                variant="soft",
+                size="1",
+                disabled=state.page_number >= state.page_count,
+            ),
             align="center",
         ),
         width="100%",

@@ -508,7 +508,8 @@ def rooms_page() -> rx.Component:
                     on_change=state.pick_plan,
                     placeholder="请选择",
                     id="room-plan",
-                    width="26rem",
+                    # Wide enough for the longest label, so its status (报名中) shows.
+                    width="auto",
                 ),
             ),
             labelled(

@@ -8,6 +8,7 @@ import reflex as rx
 
 from xcert_app import routes
 from xcert_app.clock import format_beijing
+from xcert_app.components.form_fields import pager
 from xcert_app.components.links import link_parameters, plan_from_link
 from xcert_app.components.page import page
 from xcert_app.db import session_scope
@@ -196,19 +197,16 @@ class ScheduleState(SessionState):
             return rx.toast.success(f"排考完成，随机种子 {result['seed']}")
         return rx.toast.error("座位不足，未做任何修改；请查看缺座明细")
 
-    @rx.event
-    @shows_service_errors
-    def next_rooms(self):
-        if self.room_offset + PAGE_SIZE < self.room_total:
-            self.room_offset += PAGE_SIZE
-            self._reload()
+    @rx.var
+    def room_page(self) -> int:
+        return self.room_offset // PAGE_SIZE + 1
 
     @rx.event
     @shows_service_errors
-    def previous_rooms(self):
-        if self.room_offset:
-            self.room_offset = max(0, self.room_offset - PAGE_SIZE)
-            self._reload()
+    def go_to_room_page(self, number: int):
+        last = max(1, -(-self.room_total // PAGE_SIZE))
+        self.room_offset = (min(max(1, number), last) - 1) * PAGE_SIZE
+        self._reload()
 
     @rx.event
     @shows_service_errors
@@ -495,7 +493,7 @@ def _run_panel() -> rx.Component:
 
 def _sites_tab() -> rx.Component:
     state = ScheduleState
-    return _table(
+    table = _table(
         ["考核站点", "所属院校", "地址", "使用考场", "考生人次", "下载"],
         state.site_rows,
         lambda row: [
@@ -515,6 +513,19 @@ def _sites_tab() -> rx.Component:
             ),
         ],
         "sites-table",
+    )
+    return rx.vstack(
+        table,
+        rx.cond(
+            state.site_rows.length() == 0,
+            rx.text(
+                "暂无考点编排，排考后在此按考核站点查看",
+                color_scheme="gray",
+                size="2",
+                id="sites-empty",
+            ),
+        ),
+        width="100%",
     )
 
 
@@ -550,13 +561,24 @@ def _rooms_tab() -> rx.Component:
             ],
             "rooms-table",
         ),
-        rx.hstack(
-            rx.button(
-                "上一页", size="1", variant="soft", on_click=state.previous_rooms
+        rx.cond(
+            state.room_total == 0,
+            rx.text(
+                rx.cond(
+                    state.plan_id == "",
+                    "暂无考场编排，请先选择考试计划",
+                    "暂无考场编排：该计划尚未排考，或没有符合筛选条件的考场",
+                ),
+                color_scheme="gray",
+                size="2",
+                id="rooms-empty",
             ),
-            rx.text("共 " + state.room_total.to_string() + " 个考场场次", size="2"),
-            rx.button("下一页", size="1", variant="soft", on_click=state.next_rooms),
-            align="center",
+        ),
+        pager(
+            page_number=state.room_page,
+            total=state.room_total,
+            page_size=PAGE_SIZE,
+            go_to_page=state.go_to_room_page,
         ),
         width="100%",
     )

@@ -642,7 +642,13 @@ def score_entry_page() -> rx.Component:
                 id="edit-" + row["registration_id"],
             ),
         ),
-        pager(state.page_text, state.previous_page, state.next_page),
+        pager(
+            state.page_text,
+            state.previous_page,
+            state.next_page,
+            has_previous=state.offset > 0,
+            has_next=state.offset + PAGE_SIZE < state.total,
+        ),
         _edit_dialog(),
         width="100%",
     )
@@ -679,7 +685,13 @@ def school_scores_page() -> rx.Component:
         _filters(state),
         _counts(state),
         data_table(SCORE_COLUMNS, state.rows, element_id="score-table"),
-        pager(state.page_text, state.previous_page, state.next_page),
+        pager(
+            state.page_text,
+            state.previous_page,
+            state.next_page,
+            has_previous=state.offset > 0,
+            has_next=state.offset + PAGE_SIZE < state.total,
+        ),
         width="100%",
     )
 

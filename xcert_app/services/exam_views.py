@@ -86,7 +86,12 @@ def _base(actor: Actor, plan_id: int, *columns):
 
 
 def visible_plans(session: Session, *, actor: Actor) -> list[dict]:
-    """Return the plans with arrangements the caller may see, newest first."""
+    """Return the plans the caller takes part in, newest first.
+
+    The organisation gets all its plans. A school gets the published plans it has
+    registrations or rooms in, or whose arrangements it may see, so it can pick a
+    plan before it has been scheduled.
+    """
     actor = _viewer(actor)
     query = (
         select(ExamPlan.id, ExamPlan.code, ExamPlan.name)
@@ -96,14 +101,28 @@ def visible_plans(session: Session, *, actor: Actor) -> list[dict]:
     if actor.role == Role.ORG_ADMIN:
         query = query.where(ExamPlan.org_id == actor.organisation_id)
     else:
+        school_id = actor.organisation_id
+        arranged = (
+            select(Arrangement.plan_id)
+            .join(Registration, Registration.id == Arrangement.registration_id)
+            .join(ExamSite, ExamSite.id == Arrangement.site_id)
+            .where(_scope(actor))
+        )
+        registered = select(Registration.plan_id).where(
+            Registration.school_id == school_id
+        )
+        with_rooms = (
+            select(Room.plan_id)
+            .join(ExamSite, ExamSite.id == Room.site_id)
+            .where(ExamSite.school_id == school_id)
+        )
         query = query.where(
-            ExamPlan.id.in_(
-                select(Arrangement.plan_id)
-                .join(Registration, Registration.id == Arrangement.registration_id)
-                .join(ExamSite, ExamSite.id == Arrangement.site_id)
-                .where(_scope(actor))
-                .distinct()
-            )
+            ExamPlan.is_published.is_(True),
+            or_(
+                ExamPlan.id.in_(arranged),
+                ExamPlan.id.in_(registered),
+                ExamPlan.id.in_(with_rooms),
+            ),
         )
     return [
         {"id": plan_id, "code": code, "name": name}

@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from xcert_app.clock import clock, format_beijing, to_beijing
@@ -120,10 +120,14 @@ def schedule_plan(
     Registrations seated by an earlier run stay where they are while their seat is
     still valid. When seats run out, arrangements are left untouched and the result
     lists the missing seats per site, subject and session; the run is stored either
-    way so its seed and report can be shown.
+    way so its seed and report can be shown. A plan without eligible (paid, where the
+    organisation charges) registrations raises ServiceError and stores no run.
     """
     plan = load_plan_for_org(session, actor=actor, plan_id=plan_id)
     problem = _exam_started_problem(session, plan)
+    if problem:
+        raise ServiceError(problem)
+    problem = _nothing_to_schedule_problem(session, plan)
     if problem:
         raise ServiceError(problem)
     started = time.perf_counter()
@@ -208,6 +212,19 @@ def _exam_started_problem(session: Session, plan: ExamPlan) -> str:
     # A run may move seated candidates and reissue their tickets, which must not
     # happen once candidates are sitting the exam.
     return catalogue.exam_started_problem(session, plan, "排考或调整座位")
+
+
+def _nothing_to_schedule_problem(session: Session, plan: ExamPlan) -> str:
+    # A run over no registrations would store a successful run that seats no candidate.
+    eligible = session.scalar(
+        select(func.count()).select_from(Registration).where(_eligible(session, plan))
+    )
+    if eligible:
+        return ""
+    org = session.get(Organisation, plan.org_id)
+    if org is not None and org.requires_payment:
+        return f"考试计划 {plan.code} 还没有已缴费的报名，无需排考"
+    return f"考试计划 {plan.code} 还没有报名，无需排考"
 
 
 def latest_run(session: Session, *, actor: Actor, plan_id: int) -> ScheduleRun | None:

@@ -520,6 +520,7 @@ class SiteRow:
     org_name: str
     region: str
     address: str
+    location: str
     certificates: list[str]
     status: str
     status_label: str
@@ -579,6 +580,7 @@ def _site_row(session: Session, site: ExamSite) -> SiteRow:
         org_name=names.get(site.org_id, ""),
         region=region,
         address=site.address,
+        location=located_address(names_in_region, site.address),
         certificates=sorted(
             catalogue.level_labels(session, site_level_ids(session, site.id)).values()
         ),
@@ -589,6 +591,21 @@ def _site_row(session: Session, site: ExamSite) -> SiteRow:
         has_evidence=site.evidence_file_id is not None,
         created_at=format_beijing(site.created_at),
     )
+
+
+def located_address(region_names: list[str], address: str) -> str:
+    """Join the region's division names and the address without repeating a name.
+
+    When the address starts with one of the names, only the names before it are
+    put in front: ``["北京市", "海淀区"]`` with "海淀区西三环北路105号" gives
+    "北京市海淀区西三环北路105号", and with "北京市海淀区…" the address alone. An
+    address that starts with none of them follows the region after a space.
+    """
+    for index, name in enumerate(region_names):
+        if address.startswith(name):
+            return "".join(region_names[:index]) + address
+    region = "".join(region_names)
+    return f"{region} {address}" if region else address
 
 
 def site_level_ids(session: Session, site_id: int) -> list[int]:

@@ -14,7 +14,7 @@ from xcert_app import routes
 from xcert_app.clock import clock, format_beijing, to_beijing
 from xcert_app.models.accounts import Role
 from xcert_app.models.candidates import Candidate, VerificationStatus
-from xcert_app.models.catalogue import ExamPlan, Subject
+from xcert_app.models.catalogue import ExamMode, ExamPlan, Subject
 from xcert_app.models.declarations import (
     Declaration,
     DeclarationPlan,
@@ -161,11 +161,14 @@ def school_items(session: Session, *, actor: Actor) -> list[TodoItem]:
     for plan in _open_plans(session, "registration_start", "registration_end"):
         short = _seat_shortage(session, school_id=school_id, plan_id=plan.id)
         if short:
+            per_mode = "、".join(
+                f"{mode}缺 {count} 座" for mode, count in short.items()
+            )
             items.append(
                 TodoItem(
                     f"rooms_short_{plan.id}",
-                    f"{plan.name}：考场座位不足",
-                    short,
+                    f"{plan.name}：考场座位不足，{per_mode}",
+                    sum(short.values()),
                     routes.with_query(LINKS["rooms"], plan=plan.code),
                     plan.registration_end,
                 )
@@ -230,8 +233,11 @@ def school_items(session: Session, *, actor: Actor) -> list[TodoItem]:
     return items
 
 
-def _seat_shortage(session: Session, *, school_id: int, plan_id: int) -> int:
-    """Return how many registered candidates of the school lack a seat, summed over exam modes."""
+def _seat_shortage(session: Session, *, school_id: int, plan_id: int) -> dict[str, int]:
+    """Return per exam mode how many registered candidates of the school lack a seat.
+
+    Modes without a shortfall are left out; the others follow ``ExamMode`` order.
+    """
     registered = session.exec(
         select(Subject.mode, func.count(func.distinct(Registration.candidate_id)))
         .join(Subject, Subject.id == Registration.subject_id)
@@ -246,7 +252,13 @@ def _seat_shortage(session: Session, *, school_id: int, plan_id: int) -> int:
             .group_by(Room.mode)
         ).all()
     )
-    return sum(max(0, count - (seats.get(mode) or 0)) for mode, count in registered)
+    missing = {mode: count - (seats.get(mode) or 0) for mode, count in registered}
+    order = {mode.value: index for index, mode in enumerate(ExamMode)}
+    return {
+        mode: missing[mode]
+        for mode in sorted(missing, key=lambda mode: order.get(mode, len(order)))
+        if missing[mode] > 0
+    }
 
 
 def _rooms_without_invigilator(
