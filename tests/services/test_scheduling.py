@@ -515,6 +515,10 @@ def test_plan_without_paid_registrations_is_rejected(session):
 
     message = caught.value.message
     assert message == f"考试计划 {setup.plan.code} 还没有已缴费的报名，无需排考"
+    reason = scheduling.scheduling_closed_reason(
+        session, actor=setup.org_actor, plan_id=setup.plan.id
+    )
+    assert reason == message
     assert _arrangements(session, setup.plan.id) == []
     runs = session.scalars(
         select(ScheduleRun).where(ScheduleRun.plan_id == setup.plan.id)

@@ -203,9 +203,14 @@ def schedule_plan(
 
 
 def scheduling_closed_reason(session: Session, *, actor: Actor, plan_id: int) -> str:
-    """Return why the caller's plan can no longer be scheduled, or "" while it can."""
+    """Return why the caller's plan cannot be scheduled now, or "" while it can.
+
+    That is an exam that has begun, or a plan with nothing to schedule yet.
+    """
     plan = load_plan_for_org(session, actor=actor, plan_id=plan_id)
-    return _exam_started_problem(session, plan)
+    return _exam_started_problem(session, plan) or _nothing_to_schedule_problem(
+        session, plan
+    )
 
 
 def _exam_started_problem(session: Session, plan: ExamPlan) -> str:
