@@ -64,8 +64,8 @@ def _codes(expression: ast.expr, scope: ast.AST) -> set[str]:
     )
 
 
-def _recorded_actions() -> dict[str, str]:
-    """Map every action code passed to ``audit.record`` to the file and line."""
+def _recorded_actions(keyword: str = "action") -> dict[str, str]:
+    """Map every code passed as ``keyword`` to ``audit.record`` to the file and line."""
     found: dict[str, str] = {}
     for path in sorted(APP_DIR.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -76,10 +76,10 @@ def _recorded_actions() -> dict[str, str]:
             ):
                 continue
             action = next(
-                (keyword.value for keyword in node.keywords if keyword.arg == "action"),
+                (given.value for given in node.keywords if given.arg == keyword),
                 None,
             )
-            assert action is not None, f"{path}:{node.lineno} records no action"
+            assert action is not None, f"{path}:{node.lineno} records no {keyword}"
             where = f"{path.relative_to(APP_DIR.parent)}:{node.lineno}"
             for code in _codes(action, _function_of(tree, node)):
                 found[code] = where
@@ -110,6 +110,17 @@ def test_every_recorded_action_has_label():
 def test_no_label_for_unrecorded_action():
     stale = audit.ACTION_LABELS.keys() - _recorded_actions().keys()
     assert stale == set()
+
+
+def test_every_recorded_entity_has_label():
+    entities = _recorded_actions("entity")
+    assert "exam_plan" in entities
+    assert entities.keys() == audit.ENTITY_LABELS.keys()
+
+
+def test_entity_label_names_kind_and_id():
+    assert audit.entity_label("exam_plan", "3") == "考试计划 #3"
+    assert audit.entity_label("thing", "3") == "thing #3"
 
 
 def test_action_label_reads_chinese():

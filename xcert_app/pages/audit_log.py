@@ -73,7 +73,7 @@ class AuditLogState(SessionState):
                 "role": audit.role_label(entry.role),
                 "action": entry.action,
                 "action_label": audit.action_label(entry.action),
-                "entity": f"{entry.entity} #{entry.entity_id}",
+                "entity": audit.entity_label(entry.entity, entry.entity_id),
                 "before": audit.format_values(entry.before),
                 "after": audit.format_values(entry.after),
             }

@@ -84,6 +84,30 @@ ACTION_LABELS = {
     "subject.updated": "修改科目",
 }
 
+# The Chinese name of every kind of entity that services pass to ``record``; the
+# same test fails when an entity has no name here.
+ENTITY_LABELS = {
+    "account": "账号",
+    "candidate": "考生",
+    "certificate": "证书",
+    "certificateresult": "考证结果",
+    "declaration": "试点申报",
+    "declaration_plan": "申报计划",
+    "exam_plan": "考试计划",
+    "examplan": "考试计划",
+    "exam_site": "考核站点",
+    "fee_rule": "收费标准",
+    "issuancerecord": "证书签发",
+    "organisation": "机构",
+    "payment_order": "缴费申请单",
+    "room": "考场",
+    "seal": "电子签章",
+    "site_loan": "借用考点",
+    "staff": "机构人员",
+    "subject": "考试科目",
+    "subjectscore": "科目成绩",
+}
+
 # The role recorded for entries written by the system itself (``actor=None``).
 SYSTEM_ROLE = "system"
 
@@ -123,6 +147,11 @@ def record(
 def action_label(action: str) -> str:
     """Return the Chinese label of an action code, or the code when it has none."""
     return ACTION_LABELS.get(action, action)
+
+
+def entity_label(entity: str, entity_id: str) -> str:
+    """Return what an entry is about, e.g. "考试计划 #3"; an unnamed kind keeps its code."""
+    return f"{ENTITY_LABELS.get(entity, entity)} #{entity_id}"
 
 
 def role_label(role: str) -> str:
