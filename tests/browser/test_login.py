@@ -136,4 +136,6 @@ def test_operator_creates_account_that_must_change_password(
     expect(created).to_contain_text("平台运营")
     expect(created).to_contain_text("创建账号")
     expect(created).to_contain_text("role: 院校业务管理员")
+    expect(created).to_contain_text("账号 #")
     expect(created).not_to_contain_text("{")
+    screenshot(page, "operator-audit")
