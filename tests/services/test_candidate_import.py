@@ -426,7 +426,7 @@ def test_export_writes_id_and_mobile_as_text(session):
 
 
 def assert_text_digits(sheet, expected: dict[str, str]) -> None:
-    """Check that each cell holds its digits as text and that the year stays a number."""
+    """Check that each cell contains its digits as text and that the year stays a number."""
     for reference, digits in expected.items():
         cell = sheet[reference]
         assert cell.value == digits, reference

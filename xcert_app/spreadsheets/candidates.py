@@ -158,7 +158,7 @@ SURNAME_READINGS = {
 _YEAR = re.compile(r"^(\d{4})(?:\.0+|年|级|届|[-/.]\d{1,2}(?:[-/.]\d{1,2})?)?$")
 _CHECK_LAST = set("0123456789X")
 _OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
-# How Excel writes a long number into a .csv file: 1.10105E+17.
+# A long number as Excel writes it into a .csv file: 1.10105E+17.
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$")
 # Fields written as text cells in the text format "@" in error reports and exports.
 TEXT_FIELDS = ("id_number", "mobile")
