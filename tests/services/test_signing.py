@@ -7,7 +7,7 @@ from xcert_app.models.accounts import Role
 from xcert_app.models.issuance import IssuanceStatus, Signature
 from xcert_app.models.orgs import OrgKind
 from xcert_app.models.system import AuditEntry, Notification
-from xcert_app.services import signing
+from xcert_app.services import notifications, signing
 from xcert_app.services.errors import (
     AccessDenied,
     AlreadyDone,
@@ -67,6 +67,23 @@ def test_both_signatures_issue_the_batch(session, world):
     assert all(signature.image_file_id for signature in signatures)
     actions = session.exec(select(AuditEntry.action)).all()
     assert actions.count("issuance.sign") == 4
+
+
+def test_signing_notices_reach_school_head_only(session, world):
+    record = world.record()
+    _sign(session, world.org_admin, record)
+    _sign(session, world.head, record)
+
+    def titles(account):
+        rows = notifications.list_for(session, actor=actor_of(session, account))
+        return sorted(notice.title for notice, _read in rows)
+
+    assert titles(world.head) == [
+        "1 份电子证书已完成双方签发",
+        "培训评价组织已签发 1 份证书，等待贵方签发",
+    ]
+    assert titles(world.admin) == []
+    assert titles(world.org_admin) == ["1 份电子证书已完成双方签发"]
 
 
 def test_signed_record_leaves_list_of_that_side(session, world):

@@ -366,6 +366,39 @@ def refuse(
     return record
 
 
+def _add_notice(
+    session: Session, *, organisation_id: int, title: str, body: str = ""
+) -> None:
+    """Notify an organisation of a signing event, a school through its heads only.
+
+    Only a school head may open the signing page, so the school's business
+    administrators would get a link they cannot follow.
+    """
+    heads = session.exec(
+        select(Account.id).where(
+            Account.organisation_id == organisation_id,
+            Account.role == Role.SCHOOL_HEAD,
+            Account.is_active == True,  # noqa: E712
+        )
+    ).all()
+    if not heads:
+        session.add(
+            Notification(
+                organisation_id=organisation_id,
+                title=title,
+                body=body,
+                link=SIGNING_ROUTE,
+            )
+        )
+        return
+    for account_id in heads:
+        session.add(
+            Notification(
+                account_id=account_id, title=title, body=body, link=SIGNING_ROUTE
+            )
+        )
+
+
 def _notify_signed(
     session: Session, *, signed: list[IssuanceRecord], side: SigningSide
 ) -> None:
@@ -379,21 +412,17 @@ def _notify_signed(
         waiting = len(records) - issued
         other = org_id if side == SigningSide.SCHOOL else school_id
         if waiting:
-            session.add(
-                Notification(
-                    organisation_id=other,
-                    title=f"{signer}已签发 {waiting} 份证书，等待贵方签发",
-                    link=SIGNING_ROUTE,
-                )
+            _add_notice(
+                session,
+                organisation_id=other,
+                title=f"{signer}已签发 {waiting} 份证书，等待贵方签发",
             )
         if issued:
             for organisation_id in (school_id, org_id):
-                session.add(
-                    Notification(
-                        organisation_id=organisation_id,
-                        title=f"{issued} 份电子证书已完成双方签发",
-                        link=SIGNING_ROUTE,
-                    )
+                _add_notice(
+                    session,
+                    organisation_id=organisation_id,
+                    title=f"{issued} 份电子证书已完成双方签发",
                 )
 
 
@@ -406,13 +435,11 @@ def _notify_refusal(
     if side == SigningSide.ORG:
         recipients.add(record.school_id)
     for organisation_id in recipients:
-        session.add(
-            Notification(
-                organisation_id=organisation_id,
-                title=f"证书 {record.certificate_number} 被{refuser}拒绝签发",
-                body=f"拒绝理由：{reason}",
-                link=SIGNING_ROUTE,
-            )
+        _add_notice(
+            session,
+            organisation_id=organisation_id,
+            title=f"证书 {record.certificate_number} 被{refuser}拒绝签发",
+            body=f"拒绝理由：{reason}",
         )
 
 
