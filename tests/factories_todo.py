@@ -1,5 +1,7 @@
 """Rows on top of the demo year that make to-do items appear."""
 
+from datetime import timedelta
+
 from sqlmodel import select
 
 from xcert_app.models.candidates import Candidate
@@ -88,19 +90,44 @@ def seat(session, registration, site, room, seat_number: int = 1):
     return arrangement
 
 
+WINDOWS = ("registration", "ticket", "exam", "score_entry", "publication")
+
+
+def _last_year_plan(session, plan: ExamPlan) -> ExamPlan:
+    """Add a copy of ``plan`` a year earlier, whose publication has ended."""
+    windows = {
+        f"{window}_{edge}": getattr(plan, f"{window}_{edge}") - timedelta(days=365)
+        for window in WINDOWS
+        for edge in ("start", "end")
+    }
+    earlier = ExamPlan(
+        code=f"K9{plan.code[2:]}",
+        org_id=plan.org_id,
+        name=f"{plan.name}（上一年）",
+        is_published=True,
+        **windows,
+    )
+    session.add(earlier)
+    session.flush()
+    return earlier
+
+
 def pending_issuance(session, registration, number: str):
-    """Add a passed result and an issuance record that neither side has signed."""
+    """Add a passed result and an issuance record that neither side has signed.
+
+    They belong to a copy of the registration's plan a year earlier, because
+    certificates wait for signatures only once publication has locked the scores.
+    """
     from xcert_app.models.catalogue import PlanLevel
     from xcert_app.models.issuance import IssuanceRecord
     from xcert_app.models.scores import CertificateResult
 
-    plan = session.get(ExamPlan, registration.plan_id)
-    plan_level = session.exec(
-        select(PlanLevel).where(
-            PlanLevel.plan_id == plan.id,
-            PlanLevel.certificate_level_id == registration.certificate_level_id,
-        )
-    ).one()
+    plan = _last_year_plan(session, session.get(ExamPlan, registration.plan_id))
+    plan_level = PlanLevel(
+        plan_id=plan.id, certificate_level_id=registration.certificate_level_id
+    )
+    session.add(plan_level)
+    session.flush()
     result = CertificateResult(
         plan_id=plan.id,
         plan_level_id=plan_level.id,

@@ -129,7 +129,7 @@ def school_with_every_item(demo_db):
     pending_issuance(demo_db, registrations[0], "1560003101561001200045")
     demo_db.commit()
     return {
-        "plan": demo_db.exec(select(ExamPlan)).one(),
+        "plan": demo_db.get(ExamPlan, registrations[0].plan_id),
         "candidates": candidates,
         "room": room,
     }

@@ -6,6 +6,7 @@ import io
 import re
 import struct
 import zlib
+from datetime import timedelta
 
 import pytest
 from PIL import Image
@@ -30,8 +31,12 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def pending_records(demo_db, app_url, monkeypatch):
-    """Three passed candidates of 首都师范大学 with pending issuance records."""
+def pending_records(demo_db, app_url, monkeypatch, frozen_clock):
+    """Three passed candidates of 首都师范大学 with pending issuance records.
+
+    The clock stands just after the demo plan's publication, when its scores are
+    locked and certificates may be signed.
+    """
     session = demo_db
     monkeypatch.setattr(
         certificate_document,
@@ -47,6 +52,7 @@ def pending_records(demo_db, app_url, monkeypatch):
         select(Organisation).where(Organisation.name == "北京中物联物流采购培训中心")
     ).one()
     plan = session.exec(select(ExamPlan)).one()
+    frozen_clock.set(plan.publication_end + timedelta(minutes=1))
     plan_level = session.exec(
         select(PlanLevel)
         .join(CertificateLevel, CertificateLevel.id == PlanLevel.certificate_level_id)

@@ -1082,12 +1082,16 @@ MATRIX: dict[str, Case] = {
         lambda s, w, a: signing.list_records(s, actor=a, status=""),
         mentions(*OWNED_NAMES),
     ),
+    # Certificates are signed once publication (12-21..24) has locked the scores.
     "signing.sign": Case(
-        lambda s, w, a: signing.sign(
-            s,
-            actor=a,
-            versions={w.ids["pending_record"]: 1},
-            signature_data_url=signature_data_url(),
+        lambda s, w, a: (
+            at(25)
+            or signing.sign(
+                s,
+                actor=a,
+                versions={w.ids["pending_record"]: 1},
+                signature_data_url=signature_data_url(),
+            )
         )
     ),
     "signing.refuse": Case(

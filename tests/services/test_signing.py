@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
@@ -67,6 +69,20 @@ def test_both_signatures_issue_the_batch(session, world):
     assert all(signature.image_file_id for signature in signatures)
     actions = session.exec(select(AuditEntry.action)).all()
     assert actions.count("issuance.sign") == 4
+
+
+def test_no_signing_before_publication_ends(session, world, frozen_clock):
+    record = world.record()
+    world.plan.publication_end = frozen_clock.now() + timedelta(days=1)
+    session.add(world.plan)
+    session.flush()
+
+    rows, total = signing.list_records(session, actor=actor_of(session, world.head))
+    with pytest.raises(ServiceError, match="成绩锁定后才能签发"):
+        _sign(session, world.head, record)
+
+    assert total == 0
+    assert record.school_signed_at is None
 
 
 def test_signing_notices_reach_school_head_only(session, world):

@@ -238,7 +238,7 @@ def test_org_items_for_sites_orders_scheduling_and_scores(year, frozen_clock):
     assert "site_review" not in keys(todo.items_for(year, actor=org_actor))
 
 
-def test_signing_items_for_school_head_and_org(year):
+def test_signing_items_for_school_head_and_org(year, frozen_clock):
     from xcert_app.models.catalogue import CertificateLevel
     from xcert_app.models.issuance import IssuanceRecord
     from xcert_app.models.scores import CertificateResult
@@ -273,6 +273,9 @@ def test_signing_items_for_school_head_and_org(year):
     )
     year.add(record)
     year.flush()
+    # Certificates wait for signatures only once publication has locked the scores.
+    assert "school_signing" not in keys(todo.items_for(year, actor=head))
+    frozen_clock.set(plan.publication_end + timedelta(minutes=1))
     assert keys(todo.items_for(year, actor=head))["school_signing"].count == 1
     assert keys(todo.items_for(year, actor=org_actor))["org_signing"].count == 1
     assert "school_signing" not in keys(
@@ -479,6 +482,9 @@ def test_score_and_signing_links(year, frozen_clock):
     assert org[f"scores_{plan.id}"].link == (
         f"/scores/entry?plan={plan.code}&status=missing"
     )
+    assert "org_signing" not in org
+    frozen_clock.set(plan.publication_end + timedelta(minutes=1))
+    org = keys(todo.items_for(year, actor=org_actor))
     assert org["org_signing"].link == "/issuance/signing?status=to_sign"
     school = keys(todo.items_for(year, actor=head))
     assert school["school_signing"].link == "/issuance/signing?status=to_sign"

@@ -702,7 +702,12 @@ def signing_page() -> rx.Component:
                     id="select-all",
                 ),
             ),
-            rx.text("没有符合条件的记录", color_scheme="gray", id="no-records"),
+            rx.text(
+                "没有符合条件的记录。考试计划的成绩公示结束、成绩锁定后，"
+                "通过考核的证书才会出现在“待我签发”中。",
+                color_scheme="gray",
+                id="no-records",
+            ),
         ),
         rx.foreach(SigningState.rows, _record_card),
         _pager(),

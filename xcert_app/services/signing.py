@@ -88,6 +88,15 @@ def _scope(query, actor: Actor):
     return query.where(IssuanceRecord.org_id == actor.organisation_id)
 
 
+def locked_plan_ids():
+    """Return a query of the plans whose publication has ended, which locks their scores.
+
+    Only their certificates may be signed: a signature confirms scores that can
+    no longer change.
+    """
+    return select(ExamPlan.id).where(ExamPlan.publication_end < clock.now())
+
+
 def _filtered(query, actor: Actor, status: str):
     query = _scope(query, actor)
     side = signing_side(actor) if status == "to_sign" else None
@@ -98,7 +107,9 @@ def _filtered(query, actor: Actor, status: str):
             else IssuanceRecord.org_signed_at
         )
         return query.where(
-            IssuanceRecord.status == IssuanceStatus.PENDING, signed_column.is_(None)
+            IssuanceRecord.status == IssuanceStatus.PENDING,
+            signed_column.is_(None),
+            IssuanceRecord.plan_id.in_(locked_plan_ids()),
         )
     if status:
         return query.where(IssuanceRecord.status == status)
@@ -210,7 +221,9 @@ def _load_for_decision(
     """Return a record this side may still sign or refuse.
 
     When ``signing``, a record this side already signed raises ``AlreadyDone``,
-    because signing it again is a repeated request, not a broken rule.
+    because signing it again is a repeated request, not a broken rule, and a
+    record whose plan has not locked its scores yet is refused. A refusal may
+    come earlier, for a name or a score that needs correcting.
     """
     record = session.get(IssuanceRecord, record_id)
     owner = record.school_id if record and side == SigningSide.SCHOOL else None
@@ -231,6 +244,13 @@ def _load_for_decision(
         raise ServiceError(
             f"证书 {record.certificate_number} 当前状态为「{label}」，不能签字或拒绝"
         )
+    if signing:
+        plan = session.get(ExamPlan, record.plan_id)
+        if clock.now() <= plan.publication_end:
+            raise ServiceError(
+                f"证书 {record.certificate_number} 所属考试计划 {plan.code} 的成绩公示到 "
+                f"{format_beijing(plan.publication_end)} 结束，成绩锁定后才能签发"
+            )
     return record
 
 

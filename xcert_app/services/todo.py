@@ -31,6 +31,7 @@ from xcert_app.models.registrations import (
 from xcert_app.models.scheduling import Arrangement, RoomDuty
 from xcert_app.models.scores import SubjectScore
 from xcert_app.models.sites import ExamSite, Room, SiteStatus
+from xcert_app.services import signing
 from xcert_app.services.actor import Actor, require_role
 
 # The page that resolves each kind of item, kept in one table. The items add
@@ -219,6 +220,7 @@ def school_items(session: Session, *, actor: Actor) -> list[TodoItem]:
             IssuanceRecord.school_id == school_id,
             IssuanceRecord.status == IssuanceStatus.PENDING,
             IssuanceRecord.school_signed_at.is_(None),
+            IssuanceRecord.plan_id.in_(signing.locked_plan_ids()),
         ),
     )
     if to_sign and actor.role == Role.SCHOOL_HEAD:
@@ -410,6 +412,7 @@ def org_items(session: Session, *, actor: Actor) -> list[TodoItem]:
             IssuanceRecord.org_id == org_id,
             IssuanceRecord.status == IssuanceStatus.PENDING,
             IssuanceRecord.org_signed_at.is_(None),
+            IssuanceRecord.plan_id.in_(signing.locked_plan_ids()),
         ),
     )
     if to_sign:
