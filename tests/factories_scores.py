@@ -196,46 +196,57 @@ def add_candidate(
     )
     session.add(candidate)
     session.flush()
-    registrations = []
-    for subject in subjects if subjects is not None else world.subjects:
-        plan_subject = session.exec(
-            select(PlanSubject).where(
-                PlanSubject.plan_id == world.plan.id,
-                PlanSubject.subject_id == subject.id,
-            )
-        ).one()
-        registration = Registration(
-            plan_id=world.plan.id,
-            plan_subject_id=plan_subject.id,
-            subject_id=subject.id,
-            certificate_level_id=world.level.id,
-            candidate_id=candidate.id,
-            school_id=school.id,
-            status=RegistrationStatus.SCHEDULED,
-        )
-        session.add(registration)
-        session.flush()
-        if seat:
-            session_row = session.exec(
-                select(PlanSession).where(
-                    PlanSession.plan_subject_id == plan_subject.id
-                )
-            ).first()
-            session.add(
-                Arrangement(
-                    registration_id=registration.id,
-                    plan_id=world.plan.id,
-                    site_id=world.site.id,
-                    room_id=world.room.id,
-                    session_id=session_row.id,
-                    seat_number=registration.id,
-                    ticket_number=f"2060000225{registration.id:010d}",
-                )
-            )
-            session.flush()
-        registrations.append(registration)
+    registrations = [
+        add_registration(session, world, candidate, subject, seat=seat)
+        for subject in (subjects if subjects is not None else world.subjects)
+    ]
     world.candidates.append(candidate)
     return candidate, registrations
+
+
+def add_registration(
+    session: Session,
+    world: ScoreWorld,
+    candidate: Candidate,
+    subject: Subject,
+    *,
+    seat: bool = True,
+) -> Registration:
+    """Register ``candidate`` for ``subject``, seated with a ticket unless ``seat`` is False."""
+    plan_subject = session.exec(
+        select(PlanSubject).where(
+            PlanSubject.plan_id == world.plan.id,
+            PlanSubject.subject_id == subject.id,
+        )
+    ).one()
+    registration = Registration(
+        plan_id=world.plan.id,
+        plan_subject_id=plan_subject.id,
+        subject_id=subject.id,
+        certificate_level_id=world.level.id,
+        candidate_id=candidate.id,
+        school_id=candidate.school_id,
+        status=RegistrationStatus.SCHEDULED if seat else RegistrationStatus.REGISTERED,
+    )
+    session.add(registration)
+    session.flush()
+    if seat:
+        session_row = session.exec(
+            select(PlanSession).where(PlanSession.plan_subject_id == plan_subject.id)
+        ).first()
+        session.add(
+            Arrangement(
+                registration_id=registration.id,
+                plan_id=world.plan.id,
+                site_id=world.site.id,
+                room_id=world.room.id,
+                session_id=session_row.id,
+                seat_number=registration.id,
+                ticket_number=f"2060000225{registration.id:010d}",
+            )
+        )
+        session.flush()
+    return registration
 
 
 def ticket_of(session: Session, registration: Registration) -> str:

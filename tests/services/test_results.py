@@ -9,6 +9,7 @@ from tests.factories_scores import (
     PUBLICATION_END,
     PUBLICATION_START,
     add_candidate,
+    add_registration,
     candidate_actor,
     make_world,
 )
@@ -16,7 +17,7 @@ from xcert_app import cli
 from xcert_app.models.accounts import Role
 from xcert_app.models.catalogue import PassRule
 from xcert_app.models.issuance import IssuanceRecord, IssuanceStatus
-from xcert_app.models.scores import CertificateResult, ScoreStatus
+from xcert_app.models.scores import CertificateResult, ScoreStatus, SubjectScore
 from xcert_app.services import results, scores
 from xcert_app.services.errors import AccessDenied, ServiceError
 from xcert_app.services.results import SubjectOutcome, evaluate
@@ -192,6 +193,56 @@ def test_result_waits_for_every_registered_subject(session):
     _enter(session, world, registrations[:2], (90, 90))
 
     assert _result(session, world, candidate) is None
+
+
+def test_unscheduled_subject_fails_the_level(session):
+    world = make_world(session)
+    candidate, registrations = add_candidate(
+        session, world, subjects=world.subjects[:2]
+    )
+    add_registration(session, world, candidate, world.subjects[2], seat=False)
+
+    _enter(session, world, registrations, (90, 90))
+
+    result = _result(session, world, candidate)
+    assert result.passed is False
+    assert result.composite_tenths is None
+    assert result.failure_reason == "实操考核无成绩"
+
+
+def test_results_leave_out_candidate_without_seat(session, frozen_clock):
+    world = make_world(session)
+    seated, seated_registrations = add_candidate(session, world)
+    unseated, unseated_registrations = add_candidate(session, world, seat=False)
+    _enter(session, world, seated_registrations, (70, 50, 60))
+    # A score stored before unseated registrations were refused must not count.
+    for registration in unseated_registrations:
+        session.add(
+            SubjectScore(
+                registration_id=registration.id,
+                plan_id=world.plan.id,
+                candidate_id=unseated.id,
+                subject_id=registration.subject_id,
+                score_tenths=700,
+            )
+        )
+    session.flush()
+
+    results.recompute(
+        session,
+        actor=world.org_actor,
+        plan=world.plan,
+        candidate_ids={seated.id, unseated.id},
+    )
+    frozen_clock.set(PUBLICATION_START)
+    page = results.list_results(
+        session, actor=world.org_actor, filters=results.ResultFilter()
+    )
+
+    assert _result(session, world, unseated) is None
+    assert _result(session, world, seated).passed is True
+    assert page.counts == {"all": 1, "passed": 1, "failed": 0}
+    assert [row["candidate_name"] for row in page.rows] == [seated.name]
 
 
 def test_certificate_numbers_are_unique_and_sequential(session):

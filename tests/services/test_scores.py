@@ -341,6 +341,89 @@ def test_duplicate_rows_in_one_file_are_refused(session):
     ]
 
 
+# Registrations without a seat.
+
+
+def test_import_refuses_row_without_seat(session):
+    world = make_world(session)
+    _seated, seated_registrations = add_candidate(
+        session, world, subjects=[world.subjects[0]]
+    )
+    unseated, unseated_registrations = add_candidate(
+        session, world, subjects=[world.subjects[0]], seat=False
+    )
+    code = world.subjects[0].code
+
+    report = _import(
+        session,
+        world,
+        [
+            ScoreRow(2, ticket_of(session, seated_registrations[0]), "", code, "80"),
+            ScoreRow(3, "", unseated.id_number, code, "70"),
+        ],
+    )
+
+    assert report.created == 1
+    assert report.refused == [
+        {"row": 3, "message": "该考生未安排考场（未缴费或未排考），不能录入成绩"}
+    ]
+    assert _score_of(session, unseated_registrations[0]) is None
+    assert _score_of(session, seated_registrations[0]).score_tenths == 800
+
+
+def test_form_entry_refuses_registration_without_seat(session):
+    world = make_world(session)
+    unseated, registrations = add_candidate(
+        session, world, name="李明月", subjects=[world.subjects[0]], seat=False
+    )
+
+    with pytest.raises(ServiceError) as raised:
+        scores.save_score(
+            session,
+            actor=world.org_actor,
+            registration_id=registrations[0].id,
+            score="70",
+        )
+
+    assert str(raised.value) == (
+        f"考生 李明月 的科目 {world.subjects[0].code} 未安排考场（未缴费或未排考），"
+        "不能录入成绩"
+    )
+    assert _score_of(session, registrations[0]) is None
+
+
+def test_score_list_leaves_out_registrations_without_seat(session):
+    world = make_world(session)
+    _seated, seated_registrations = add_candidate(session, world)
+    add_candidate(session, world, name="李明月", seat=False)
+    scores.save_score(
+        session,
+        actor=world.org_actor,
+        registration_id=seated_registrations[0].id,
+        score="80",
+    )
+
+    page = score_lists.list_scores(
+        session, actor=world.org_actor, filters=ScoreFilter(plan_id=world.plan.id)
+    )
+    missing = score_lists.list_scores(
+        session,
+        actor=world.org_actor,
+        filters=ScoreFilter(plan_id=world.plan.id, status="missing"),
+    )
+    exported = score_lists.export_scores(
+        session, actor=world.org_actor, filters=ScoreFilter(plan_id=world.plan.id)
+    )
+
+    assert page.total == 3
+    assert page.counts["all"] == 3
+    assert page.counts["missing"] == 2
+    assert missing.total == 2
+    assert "李明月" not in {row["candidate_name"] for row in page.rows}
+    assert all(row["ticket_number"] for row in page.rows)
+    assert len(exported) == 3
+
+
 def test_form_change_during_entry_needs_reason(session):
     world = make_world(session)
     _candidate, registrations = add_candidate(session, world)
@@ -590,7 +673,8 @@ def test_site_statistics_count_and_average(session):
     assert site["disqualified"] == "1"
     assert site["average"] == "66.5"
     assert site["passed"] == "3"
-    assert by_site["未排考"]["missing"] == "1"
+    assert site["missing"] == "0"
+    assert list(by_site) == [world.site.name]
 
 
 def test_score_distribution_bands(session):

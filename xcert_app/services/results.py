@@ -169,8 +169,12 @@ def recompute(
 ) -> list[CertificateResult]:
     """Recompute the results of ``candidate_ids`` for every level they sat in ``plan``.
 
-    A level is judged once every subject the candidate registered for has a score
-    or a status. A pass creates or restores the issuance record. A result that
+    Only scheduled registrations (those with an arrangement) count. A level is
+    judged once every subject the candidate was scheduled for has a score or a
+    status. A subject of the level that was never scheduled counts as having no
+    score, like a subject never registered, so the level fails. A candidate with
+    no scheduled subject of a level gets no result for it. A pass creates or
+    restores the issuance record. A result that
     stops passing withdraws an unsigned record, and raises for a signed one.
     Only the plan's organisation (or the system, with no actor) may recompute.
     """
@@ -286,25 +290,28 @@ def _load_plan_facts(session: Session, plan: ExamPlan) -> _PlanFacts:
 def _load_candidates(
     session: Session, plan: ExamPlan, candidate_ids: set[int]
 ) -> tuple[list[Registration], dict[int, SubjectScore], dict[int, int]]:
-    """Load the candidates' registrations, scores and exam sites, keyed by registration."""
+    """Load the candidates' scheduled registrations, scores and exam sites.
+
+    Scores and sites are keyed by registration. A registration without an
+    arrangement is left out, together with any score it has.
+    """
     registrations: list[Registration] = []
     scores: dict[int, SubjectScore] = {}
     sites: dict[int, int] = {}
     for chunk in _chunks(sorted(candidate_ids)):
         for registration, score, site_id in session.exec(
             select(Registration, SubjectScore, Arrangement.site_id)
+            .join(Arrangement, Arrangement.registration_id == Registration.id)
             .outerjoin(SubjectScore, SubjectScore.registration_id == Registration.id)
-            .outerjoin(Arrangement, Arrangement.registration_id == Registration.id)
             .where(
                 Registration.plan_id == plan.id,
                 Registration.candidate_id.in_(chunk),
             )
         ).all():
             registrations.append(registration)
+            sites[registration.id] = site_id
             if score is not None:
                 scores[registration.id] = score
-            if site_id is not None:
-                sites[registration.id] = site_id
     return registrations, scores, sites
 
 

@@ -1,8 +1,10 @@
 """Score lists in the caller's scope: one page with counts per status, exports,
 per-site statistics, the score distribution of a subject, and filter options.
 
-The organisation sees every registration of its plans. A school sees its own
-candidates, and only once the plan's publication has started.
+The organisation's lists include every scheduled registration of its plans. A
+school's lists include its own candidates, and only once the plan's publication
+has started. A registration without an arrangement (unpaid, or not scheduled)
+has no seat and cannot be scored, so every list and count here leaves it out.
 """
 
 import logging
@@ -60,8 +62,8 @@ def _scoped_query(session: Session, actor: Actor, filters: ScoreFilter):
         .join(Subject, Subject.id == Registration.subject_id)
         .join(ExamPlan, ExamPlan.id == Registration.plan_id)
         .join(Organisation, Organisation.id == Registration.school_id)
+        .join(Arrangement, Arrangement.registration_id == Registration.id)
         .outerjoin(SubjectScore, SubjectScore.registration_id == Registration.id)
-        .outerjoin(Arrangement, Arrangement.registration_id == Registration.id)
     )
     if actor.role == Role.ORG_ADMIN:
         query = query.where(ExamPlan.org_id == require_org(actor))
@@ -107,7 +109,7 @@ def _row_dict(item) -> dict[str, str]:
         "plan_code": plan.code,
         "candidate_name": candidate.name,
         "id_number": mask_id_number(candidate.id_number),
-        "ticket_number": arrangement.ticket_number if arrangement else "",
+        "ticket_number": arrangement.ticket_number,
         "school_name": school_name,
         "subject_code": subject.code,
         "subject_name": subject.name,
@@ -134,10 +136,10 @@ def list_scores(
     offset: int = 0,
     limit: int = 20,
 ) -> ScorePage:
-    """Return one page of registrations with their scores, in the caller's scope.
+    """Return one page of scheduled registrations with their scores, in the caller's scope.
 
-    The organisation sees every registration of its plans; a school sees its own
-    candidates once publication has started.
+    The organisation sees every scheduled registration of its plans; a school sees
+    its own candidates once publication has started.
     """
     base = _scoped_query(session, actor, filters)
     counts = {"all": 0, MISSING: 0}
@@ -179,20 +181,23 @@ def export_scores(
 def site_statistics(
     session: Session, *, actor: Actor, plan_id: int
 ) -> list[dict[str, str]]:
-    """Count and average the plan's scores per exam site (organisation only)."""
+    """Count and average the plan's scores per exam site (organisation only).
+
+    Only scheduled registrations count, each under the site of its seat.
+    """
     plan = load_org_plan(session, actor=actor, plan_id=plan_id)
     items = session.exec(
         select(Registration, SubjectScore, PlanSubject.pass_mark, ExamSite.name)
         .join(PlanSubject, PlanSubject.id == Registration.plan_subject_id)
+        .join(Arrangement, Arrangement.registration_id == Registration.id)
+        .join(ExamSite, ExamSite.id == Arrangement.site_id)
         .outerjoin(SubjectScore, SubjectScore.registration_id == Registration.id)
-        .outerjoin(Arrangement, Arrangement.registration_id == Registration.id)
-        .outerjoin(ExamSite, ExamSite.id == Arrangement.site_id)
         .where(Registration.plan_id == plan.id)
     ).all()
     sites: dict[str, dict] = {}
     for _registration, score, pass_mark, site_name in items:
         site = sites.setdefault(
-            site_name or "未排考",
+            site_name,
             {"registered": 0, MISSING: 0, "absent": 0, "disqualified": 0, "marks": []},
         )
         site["registered"] += 1

@@ -8,6 +8,9 @@ Windows (all bounds inclusive, read from the business clock):
 - publication: schools and students see the scores; the organisation may only
   correct single scores, each with a reason;
 - after publication: every path (import, form, command) rejects a change.
+
+Only a registration with an arrangement (a seat and an admission ticket) can be
+scored: an unpaid or unscheduled registration never sat the exam.
 """
 
 import logging
@@ -72,6 +75,9 @@ def phase_of(plan: ExamPlan) -> Phase:
     if plan.score_entry_start <= now <= plan.score_entry_end:
         return Phase.ENTRY
     return Phase.NOT_OPEN
+
+
+UNSCHEDULED_MESSAGE = "该考生未安排考场（未缴费或未排考），不能录入成绩"
 
 
 def _locked_message(plan: ExamPlan) -> str:
@@ -273,6 +279,11 @@ def save_score(
         raise ServiceError(_locked_message(plan))
     if phase == Phase.NOT_OPEN:
         raise ServiceError(_entry_window_message(plan))
+    seated = session.exec(
+        select(Arrangement.id).where(Arrangement.registration_id == registration_id)
+    ).first()
+    if seated is None:
+        raise ServiceError(_unscheduled_message(session, registration))
     try:
         value = parse_score(score, plan=plan)
     except ScoreFormatError as error:
@@ -301,6 +312,15 @@ def save_score(
     return session.exec(
         select(SubjectScore).where(SubjectScore.registration_id == registration_id)
     ).one()
+
+
+def _unscheduled_message(session: Session, registration: Registration) -> str:
+    candidate = session.get(Candidate, registration.candidate_id)
+    subject = session.get(Subject, registration.subject_id)
+    return (
+        f"考生 {candidate.name} 的科目 {subject.code} 未安排考场（未缴费或未排考），"
+        "不能录入成绩"
+    )
 
 
 @dataclass
@@ -340,6 +360,7 @@ class ImportReport:
 @dataclass
 class _PlanIndex:
     by_ticket: dict[str, Registration]
+    scheduled_ids: set[int]
     by_person_subject: dict[tuple[str, str], list[Registration]]
     subject_codes: set[str]
     id_numbers: set[str]
@@ -356,10 +377,11 @@ def _index_plan(session: Session, plan: ExamPlan) -> _PlanIndex:
         .outerjoin(Arrangement, Arrangement.registration_id == Registration.id)
         .where(Registration.plan_id == plan.id)
     ).all()
-    index = _PlanIndex({}, {}, set(), set(), {})
+    index = _PlanIndex({}, set(), {}, set(), set(), {})
     for registration, id_number, subject_code, ticket_number in rows:
         if ticket_number:
             index.by_ticket[ticket_number] = registration
+            index.scheduled_ids.add(registration.id)
         key = (id_number.upper(), subject_code)
         index.by_person_subject.setdefault(key, []).append(registration)
         index.id_numbers.add(id_number.upper())
@@ -502,6 +524,8 @@ def _import_row(
     if row.problem:
         raise ScoreFormatError(row.problem)
     registration = _resolve(row, index, plan)
+    if registration.id not in index.scheduled_ids:
+        raise ScoreFormatError(UNSCHEDULED_MESSAGE)
     if registration.id in seen:
         raise ScoreFormatError(
             f"与第 {seen[registration.id]} 行是同一考生同一科目，已跳过"
