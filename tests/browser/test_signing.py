@@ -34,7 +34,7 @@ PHONE = {"width": 390, "height": 844}
 def pending_records(demo_db, app_url, monkeypatch, frozen_clock):
     """Three passed candidates of 首都师范大学 with pending issuance records.
 
-    The clock stands just after the demo plan's publication, when its scores are
+    The clock is set just after the demo plan's publication, when its scores are
     locked and certificates may be signed.
     """
     session = demo_db
