@@ -424,12 +424,18 @@ def test_school_cannot_schedule(session):
         scheduling.schedule_plan(session, actor=actor, plan_id=setup.plan.id)
 
 
-def test_scheduling_closes_at_first_session(session, frozen_clock):
+def five_registered(session):
+    """Return a plan with one 30-seat room and five paid registrations of one school."""
     setup = make_plan(session)
     school = make_school(session)
     site = make_site(session, setup, school)
     make_room(session, setup, site, seats=30)
     register(session, setup, school, make_candidates(session, school, 5), "基础考核")
+    return setup
+
+
+def test_scheduling_closes_at_first_session(session, frozen_clock):
+    setup = five_registered(session)
     frozen_clock.set(beijing(2026, 12, 22, 9, 0))
 
     with pytest.raises(ServiceError) as caught:
@@ -446,11 +452,7 @@ def test_scheduling_closes_at_first_session(session, frozen_clock):
 
 
 def test_scheduling_open_before_first_session(session, frozen_clock):
-    setup = make_plan(session)
-    school = make_school(session)
-    site = make_site(session, setup, school)
-    make_room(session, setup, site, seats=30)
-    register(session, setup, school, make_candidates(session, school, 5), "基础考核")
+    setup = five_registered(session)
     frozen_clock.set(beijing(2026, 12, 22, 8, 59))
 
     reason = scheduling.scheduling_closed_reason(
@@ -466,11 +468,7 @@ def test_scheduling_open_before_first_session(session, frozen_clock):
 
 
 def test_rerun_after_exam_start_rejected(session, frozen_clock):
-    setup = make_plan(session)
-    school = make_school(session)
-    site = make_site(session, setup, school)
-    make_room(session, setup, site, seats=30)
-    register(session, setup, school, make_candidates(session, school, 5), "基础考核")
+    setup = five_registered(session)
     scheduling.schedule_plan(session, actor=setup.org_actor, plan_id=setup.plan.id)
     before = sorted(_arrangements(session, setup.plan.id))
     frozen_clock.set(beijing(2026, 12, 23, 14, 0))

@@ -52,19 +52,27 @@ def count_badges(items: list[tuple[str, object]], *, element_id: str) -> rx.Comp
     )
 
 
-def pager(page_text, on_previous, on_next, *, has_previous, has_next) -> rx.Component:
-    """Render previous and next buttons around ``page_text``, each disabled at its end."""
+def pager(state, page_size: int) -> rx.Component:
+    """Render previous and next buttons around the state's page text, each disabled at its end.
+
+    ``state`` pages by ``offset`` over ``total`` rows, with the events
+    ``previous_page`` and ``next_page``.
+    """
     return rx.hstack(
         rx.button(
             "上一页",
-            on_click=on_previous,
+            on_click=state.previous_page,
             variant="soft",
             size="1",
-            disabled=~has_previous,
+            disabled=state.offset <= 0,
         ),
-        rx.text(page_text, size="2"),
+        rx.text(state.page_text, size="2"),
         rx.button(
-            "下一页", on_click=on_next, variant="soft", size="1", disabled=~has_next
+            "下一页",
+            on_click=state.next_page,
+            variant="soft",
+            size="1",
+            disabled=state.offset + page_size >= state.total,
         ),
         align="center",
     )

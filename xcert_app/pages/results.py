@@ -247,12 +247,6 @@ def results_page() -> rx.Component:
             element_id="pass-rates",
         ),
         data_table(RESULT_COLUMNS, state.rows, element_id="result-table"),
-        pager(
-            state.page_text,
-            state.previous_page,
-            state.next_page,
-            has_previous=state.offset > 0,
-            has_next=state.offset + PAGE_SIZE < state.total,
-        ),
+        pager(state, PAGE_SIZE),
         width="100%",
     )

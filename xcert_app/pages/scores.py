@@ -642,13 +642,7 @@ def score_entry_page() -> rx.Component:
                 id="edit-" + row["registration_id"],
             ),
         ),
-        pager(
-            state.page_text,
-            state.previous_page,
-            state.next_page,
-            has_previous=state.offset > 0,
-            has_next=state.offset + PAGE_SIZE < state.total,
-        ),
+        pager(state, PAGE_SIZE),
         _edit_dialog(),
         width="100%",
     )
@@ -685,13 +679,7 @@ def school_scores_page() -> rx.Component:
         _filters(state),
         _counts(state),
         data_table(SCORE_COLUMNS, state.rows, element_id="score-table"),
-        pager(
-            state.page_text,
-            state.previous_page,
-            state.next_page,
-            has_previous=state.offset > 0,
-            has_next=state.offset + PAGE_SIZE < state.total,
-        ),
+        pager(state, PAGE_SIZE),
         width="100%",
     )
 
