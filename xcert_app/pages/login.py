@@ -71,7 +71,7 @@ class LoginState(SessionState):
 
     @rx.event
     def leave_if_signed_in(self):
-        """Go home when signed in; otherwise say whether the last login has ended."""
+        """Go home when signed in, else show whether the last login has ended."""
         with session_scope() as session:
             if self.current_actor(session) is not None:
                 return rx.redirect(routes.HOME)

@@ -138,7 +138,7 @@ def list_scores(
 ) -> ScorePage:
     """Return one page of scheduled registrations with their scores, in the caller's scope.
 
-    The organisation sees every scheduled registration of its plans; a school sees
+    The organisation gets every scheduled registration of its plans. A school gets
     its own candidates once publication has started.
     """
     base = _scoped_query(session, actor, filters)

@@ -1,11 +1,11 @@
 """Cells of an .xlsx file that calamine reads as empty although they are not.
 
 python-calamine 0.9.1 returns a formula's cached result and nothing about the
-formula itself. A formula without a cached result (in files written by openpyxl
-and other scripts, and reported from some WPS exports) and an error value such
-as ``#N/A`` both come back as an empty string, so a reader would report the cell
-as empty. This module finds those cells in the sheet XML, puts them into the rows
-calamine read, and words the message that names the real cause and the fix.
+formula itself. Files written by openpyxl and other scripts carry formulas
+without a cached result. Such a formula and an error value such as ``#N/A`` both
+come back as an empty string, so a reader would report the cell as empty. This
+module finds those cells in the sheet XML, puts them into the rows calamine
+read, and words the message that names the real cause and the fix.
 """
 
 import logging
